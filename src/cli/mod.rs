@@ -1,0 +1,77 @@
+//! The command-line interface: one file per subcommand.
+//!
+//! Exit codes: 0 success; 1 the input was read but is invalid (findings); 2 the
+//! command could not run (unreadable input, bad arguments, I/O failure).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod ilms;
+mod structure;
+
+/// What a subcommand concluded, mapped to the exit code.
+pub enum Outcome {
+    /// Everything was fine (exit 0).
+    Ok,
+    /// The input was read and has problems (exit 1).
+    Invalid,
+}
+
+#[derive(Parser)]
+#[command(
+    name = "sdmxgw",
+    version,
+    about = "sdmx-gateway: map, pull, validate, store, serve and push official statistics in SDMX",
+    long_about = "sdmx-gateway exchanges official statistics in SDMX. It ships the ILO's \
+International Labour Migration Statistics (ILMS) structures and works on them by default.\n\n\
+Exit codes: 0 success, 1 invalid input (findings reported), 2 could not run.\n\
+Logs go to stderr; set RUST_LOG=debug for more."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load, check, list, show and convert structure messages (DSDs, codelists, dataflows…).
+    #[command(subcommand)]
+    Structure(structure::StructureCommand),
+    /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
+    #[command(subcommand)]
+    Ilms(ilms::IlmsCommand),
+}
+
+/// Parses the arguments, runs the subcommand and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Structure(c) => structure::run(c),
+        Command::Ilms(c) => ilms::run(c),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Invalid) => ExitCode::from(1),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,1 @@
+//! The ILMS structure set (placeholder, built this session).

@@ -1,0 +1,16 @@
+//! sdmx-gateway: exchange official statistics in SDMX.
+//!
+//! The library behind the `sdmxgw` command. Data flows one way: source → reader →
+//! event stream → validator → store / writer → target. The modules follow that
+//! flow; each depends only on those listed before it:
+//!
+//! - [`model`]: the SDMX information model (URNs, versions, codelists, DSDs, …);
+//! - [`structure`]: structure messages in and out (SDMX-ML 2.1/3.0, SDMX-JSON)
+//!   and the [`structure::Registry`] that resolves references;
+//! - [`ilms`]: the ILMS structure set, generated from one readable table.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod ilms;
+pub mod model;
+pub mod structure;

@@ -1,0 +1,1 @@
+//! Tests for ilms (filled in this session).

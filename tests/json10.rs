@@ -1,0 +1,1 @@
+//! Tests for json10 (filled in this session).

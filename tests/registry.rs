@@ -1,0 +1,1 @@
+//! Tests for registry (filled in this session).

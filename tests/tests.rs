@@ -1,0 +1,11 @@
+//! One integration test binary (one link step, shared fixtures) that gathers the
+//! test modules.
+
+mod util;
+
+mod cli_structure;
+mod ilms;
+mod json10;
+mod registry;
+mod xml21;
+mod xml30;

@@ -1,0 +1,1 @@
+//! Tests for xml21 (filled in this session).

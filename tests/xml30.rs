@@ -1,0 +1,1 @@
+//! Tests for xml30 (filled in this session).
