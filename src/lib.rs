@@ -7,10 +7,15 @@
 //! - [`model`]: the SDMX information model (URNs, versions, codelists, DSDs, …);
 //! - [`structure`]: structure messages in and out (SDMX-ML 2.1/3.0, SDMX-JSON)
 //!   and the [`structure::Registry`] that resolves references;
+//! - [`data`]: the streaming event model of data messages ([`data::DataReader`],
+//!   [`data::DataSink`], [`data::pump`]);
+//! - [`format`]: SDMX-ML, SDMX-CSV and SDMX-JSON data readers and writers;
 //! - [`ilms`]: the ILMS structure set, generated from one readable table.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod data;
+pub mod format;
 pub mod ilms;
 pub mod model;
 pub mod structure;
