@@ -128,6 +128,17 @@ impl DataSink for CountSink {
     }
 }
 
+/// One dataset as [`Collected`] keeps it: header, groups, and each series with
+/// its observations.
+pub type CollectedDataSet = (DataSetHeader, Vec<GroupKey>, Vec<(SeriesKey, Vec<Obs>)>);
+
+/// One observation flattened for comparison: full key, measures, attributes.
+pub type FlatObs = (
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+);
+
 /// Everything a message held, owned: for tests and small messages only (it holds
 /// the whole message, which streaming code must never do).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -135,20 +146,14 @@ pub struct Collected {
     /// The header.
     pub header: Option<Header>,
     /// Each dataset with its groups and series, each series with its observations.
-    pub datasets: Vec<(DataSetHeader, Vec<GroupKey>, Vec<(SeriesKey, Vec<Obs>)>)>,
+    pub datasets: Vec<CollectedDataSet>,
 }
 
 impl Collected {
     /// Every observation as a flat record: full key (series + observation
     /// dimensions, sorted by id), measures and all attributes that apply (dataset,
     /// series, observation), for comparing messages across formats.
-    pub fn flat(
-        &self,
-    ) -> Vec<(
-        Vec<(String, String)>,
-        Vec<(String, String)>,
-        Vec<(String, String)>,
-    )> {
+    pub fn flat(&self) -> Vec<FlatObs> {
         let mut out = Vec::new();
         for (ds, _groups, series) in &self.datasets {
             for (s, observations) in series {
