@@ -39,7 +39,7 @@ fn from_urn(text: &str) -> Option<StructureUse> {
     while let Some(at) = rest.find("urn:sdmx:org.sdmx.infomodel.") {
         let candidate = &rest[at..];
         let end = candidate
-            .find(|c: char| matches!(c, '"' | '\'' | '<' | ' ' | '\n' | '\r' | '\t'))
+            .find(['"', '\'', '<', ' ', '\n', '\r', '\t'])
             .unwrap_or(candidate.len());
         let mut urn = &candidate[..end];
         // A 2.1 structure-specific namespace appends `:ObsLevelDim:…` to the URN.
