@@ -300,7 +300,13 @@ fn meta_attrs(m: &MaintainableMeta, class: ArtefactClass) -> Vec<(&'static str, 
     }
     a.push(("agencyID", m.agency.clone()));
     a.push(("id", m.id.clone()));
-    a.push(("version", m.version.to_string()));
+    // Organisation schemes are unversioned in 3.0 (the attribute is prohibited).
+    if !matches!(
+        class,
+        ArtefactClass::AgencyScheme | ArtefactClass::DataProviderScheme
+    ) {
+        a.push(("version", m.version.to_string()));
+    }
     attr_opt(&mut a, "validFrom", &m.valid_from);
     attr_opt(&mut a, "validTo", &m.valid_to);
     a
