@@ -3,7 +3,8 @@
 //! XSD, and bad input fails with file, line and column.
 
 use sdmx_gateway::model::{
-    AttributeRelationship, ConstraintRole, DataType, DimensionKind, Structures, UsageStatus,
+    AttributeRelationship, Codelist, ConstraintRole, DataType, DimensionKind, Structures,
+    TimeRange, TimeRangeBound, UsageStatus,
 };
 use sdmx_gateway::structure::{
     MessageHeader, ReadOutcome, StructureError, StructureFormat, read_structure_file, xml30,
@@ -36,6 +37,7 @@ const FIXTURES: &[&str] = &[
     "concept_scheme__conceptscheme.xml",
     "data_structure_definition__ECB_EXR.xml",
     "dataflow__dataflow.xml",
+    "handbuilt__ilo_mst_full.xml",
 ];
 
 #[test]
@@ -161,6 +163,125 @@ fn reads_codelists_concepts_and_dataflows() {
         df.dataflows[0].structure.as_ref().unwrap().urn(),
         "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=ECB:EXR(1.0)"
     );
+}
+
+#[test]
+fn reads_every_construct_of_the_hand_built_message() {
+    let out = load("handbuilt__ilo_mst_full.xml");
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let s = out.structures;
+    let sex = &s.codelists[0];
+    assert_eq!(sex.meta.version.to_string(), "1.0.0");
+    assert!(sex.meta.version.is_semantic());
+    assert_eq!(sex.is_partial, Some(false));
+    assert_eq!(sex.meta.names.get("es"), Some("Sexo"));
+    let note = &sex.meta.annotations[0];
+    assert_eq!(note.id.as_deref(), Some("a1"));
+    assert_eq!(
+        note.url.as_deref(),
+        Some("https://ilostat.ilo.org/methods/")
+    );
+    assert_eq!(note.text.get("en"), Some("Classification of sex & gender"));
+    let total = sex.code("SEX_T").unwrap();
+    assert!(Codelist::is_total(total));
+    assert_eq!(Codelist::order(total), Some(1));
+    assert_eq!(sex.code("SEX_F").unwrap().parent.as_deref(), Some("SEX_T"));
+
+    let cs = &s.concept_schemes[0];
+    let obs = cs.concept("OBS_VALUE").unwrap();
+    let tf = obs
+        .core_representation
+        .as_ref()
+        .unwrap()
+        .text_format
+        .as_ref()
+        .unwrap();
+    assert_eq!(tf.data_type, Some(DataType::Decimal));
+    assert_eq!((tf.decimals, tf.min_value.as_deref()), (Some(2), Some("0")));
+    assert_eq!(
+        cs.concept("NOTE_SOURCE").unwrap().item.parent.as_deref(),
+        Some("OBS_VALUE")
+    );
+
+    let dsd = &s.data_structures[0];
+    assert_eq!(
+        dsd.attribute("UNIT_MULT").unwrap().relationship,
+        AttributeRelationship::None
+    );
+    assert_eq!(
+        dsd.attribute("SOURCE").unwrap().relationship,
+        AttributeRelationship::Group("SIBLING".into())
+    );
+    let note = dsd.attribute("NOTE_SOURCE").unwrap();
+    assert_eq!(note.measures, ["OBS_VALUE"]);
+    assert_eq!(note.roles[0].item_id, "SOURCE");
+    let rep = note.representation.as_ref().unwrap();
+    assert_eq!((rep.min_occurs, rep.max_unbounded), (Some(0), true));
+    assert_eq!(
+        rep.text_format.as_ref().unwrap().is_multilingual,
+        Some(true)
+    );
+    let measures: Vec<_> = dsd
+        .measures
+        .iter()
+        .map(|m| (m.id.as_str(), m.usage))
+        .collect();
+    assert_eq!(
+        measures,
+        [
+            ("OBS_VALUE", UsageStatus::Mandatory),
+            ("OBS_COUNT", UsageStatus::Conditional)
+        ]
+    );
+
+    let allowed = &s.constraints[0];
+    assert_eq!(allowed.role, ConstraintRole::Allowed);
+    let ks = &allowed.data_key_sets[0];
+    assert!(!ks.included);
+    assert_eq!(
+        ks.keys[0].values,
+        [
+            ("REF_AREA".into(), "THA".into()),
+            ("SEX".into(), "SEX_T".into())
+        ]
+    );
+    let cr = &allowed.cube_regions[0];
+    assert_eq!(cr.key_values[0].values.len(), 2);
+    assert!(!cr.key_values[1].include);
+    assert!(cr.key_values[1].values[0].cascade);
+    match cr.key_values[2].time_range.as_ref().unwrap() {
+        TimeRange::Between { start, end } => {
+            assert_eq!((start.period.as_str(), start.inclusive), ("2010", true));
+            assert_eq!((end.period.as_str(), end.inclusive), ("2025", false));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(cr.attributes[0].component, "SOURCE");
+    let actual = &s.constraints[1];
+    assert_eq!(actual.role, ConstraintRole::Actual);
+    assert_eq!(actual.attachment.provision_agreements[0].id, "PA_PHL_MST");
+    assert!(matches!(
+        actual.cube_regions[0].key_values[0].time_range,
+        Some(TimeRange::After(TimeRangeBound {
+            inclusive: true,
+            ..
+        }))
+    ));
+
+    let ilo = &s.agency_schemes[0].agencies[0];
+    assert_eq!(
+        ilo.item.names.get("fr"),
+        Some("Organisation internationale du Travail")
+    );
+    assert_eq!(ilo.contacts[0].telephones, ["+41 22 799 6111"]);
+    assert_eq!(
+        s.data_provider_schemes[0].provider("PSA").unwrap().item.id,
+        "PSA"
+    );
+    let pa = &s.provision_agreements[0];
+    assert_eq!(pa.dataflow.id, "DF_MST_TEMP");
+    assert_eq!(pa.data_provider.item_id, "PSA");
+    assert_eq!(pa.data_provider.scheme.id, "DATA_PROVIDERS");
 }
 
 #[test]
