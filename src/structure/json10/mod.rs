@@ -28,7 +28,7 @@ pub fn read(text: &str, source: &str) -> Result<ReadOutcome, StructureError> {
         );
         match e.classify() {
             serde_json::error::Category::Data => StructureError::Invalid {
-                location,
+                location: value_location(text, &e.to_string(), location),
                 artefact: "SDMX-JSON structure message".to_owned(),
                 message: strip_position(&e.to_string()),
             },
@@ -40,6 +40,43 @@ pub fn read(text: &str, source: &str) -> Result<ReadOutcome, StructureError> {
         }
     })?;
     to_model::convert(message, text, source)
+}
+
+/// serde_json places a bad value's error after the value (often on the next
+/// line); when the message quotes the value, point at the value itself.
+fn value_location(text: &str, message: &str, at: Location) -> Location {
+    let quoted = message
+        .split_once('"')
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(inner, _)| format!("\"{inner}\""));
+    let end = offset_of(text, at.line, at.column);
+    let Some(found) = quoted.and_then(|q| text[..end].rfind(&q)) else {
+        return at;
+    };
+    let before = &text[..found];
+    let line = before.matches('\n').count() + 1;
+    let column = found - before.rfind('\n').map_or(0, |p| p + 1) + 1;
+    Location::new(
+        at.file,
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
+}
+
+/// The byte offset of 1-based `line`:`column` (clamped to the text).
+fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line as usize {
+            let mut end = (offset + column as usize).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            return end;
+        }
+        offset += l.len();
+    }
+    text.len()
 }
 
 /// serde_json appends " at line L column C", which the location already says.
