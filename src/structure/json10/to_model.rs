@@ -84,6 +84,14 @@ pub(super) fn convert(
                 .to_owned(),
         });
     };
+    if data.data_sets.is_some() {
+        return Err(StructureError::NotAStructureMessage {
+            location: ctx.locate("dataSets"),
+            message:
+                "this is an SDMX-JSON data message (it has \"dataSets\"); give a structure message"
+                    .to_owned(),
+        });
+    }
     for (name, skipped) in [
         ("categorySchemes", &data.category_schemes),
         ("categorisations", &data.categorisations),

@@ -71,6 +71,9 @@ pub(super) struct Data {
     pub content_constraints: Option<Vec<ContentConstraint>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provision_agreements: Option<Vec<ProvisionAgreement>>,
+    /// Present only in SDMX-JSON data messages: tells them apart.
+    #[serde(default, skip_serializing)]
+    pub data_sets: Option<IgnoredAny>,
     #[serde(default, skip_serializing)]
     pub category_schemes: Skipped,
     #[serde(default, skip_serializing)]
