@@ -478,3 +478,95 @@ fn written_messages_validate_against_the_3_0_schema() {
     std::fs::write(&file, write30(&s)).unwrap();
     util::xmllint_30(&file);
 }
+
+/// SDMX-ML 3.0 has no `isFinal` (stability comes from the version): clear it
+/// before comparing what went through 3.0.
+fn without_is_final(mut s: Structures) -> Structures {
+    s.codelists.iter_mut().for_each(|a| a.meta.is_final = None);
+    s.concept_schemes
+        .iter_mut()
+        .for_each(|a| a.meta.is_final = None);
+    s.data_structures
+        .iter_mut()
+        .for_each(|a| a.meta.is_final = None);
+    s.dataflows.iter_mut().for_each(|a| a.meta.is_final = None);
+    s.constraints
+        .iter_mut()
+        .for_each(|a| a.meta.is_final = None);
+    s.agency_schemes
+        .iter_mut()
+        .for_each(|a| a.meta.is_final = None);
+    s.data_provider_schemes
+        .iter_mut()
+        .for_each(|a| a.meta.is_final = None);
+    s.provision_agreements
+        .iter_mut()
+        .for_each(|a| a.meta.is_final = None);
+    s
+}
+
+/// The 2.1 test-kit messages the 2.1 reader accepts, with their model.
+fn tck_models() -> Vec<(String, Structures)> {
+    let dir = util::fixture("structure/tck");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".xml"))
+        .collect();
+    names.sort();
+    let models: Vec<_> = names
+        .into_iter()
+        .filter_map(|n| {
+            let text = std::fs::read_to_string(dir.join(&n)).unwrap();
+            sdmx_gateway::structure::xml21::read(&text, &n)
+                .ok()
+                .map(|o| (n, o.structures))
+                .filter(|(_, s)| !s.is_empty())
+        })
+        .collect();
+    assert!(
+        models.len() >= 20,
+        "the 2.1 reader loads most of the test kit"
+    );
+    models
+}
+
+#[test]
+fn converts_sdmx_ml_2_1_to_3_0_without_changing_the_model() {
+    let mut converted = 0;
+    for (name, s) in tck_models() {
+        let mut out = Vec::new();
+        match xml30::write(&s, &MessageHeader::default(), &mut out) {
+            Ok(()) => {}
+            // 2.1-only constructs have no 3.0 form; the writer must say so.
+            Err(StructureError::Unsupported { message, .. }) => {
+                assert!(
+                    message.contains("measure dimension") || message.contains("attachment"),
+                    "{name}: {message}"
+                );
+                continue;
+            }
+            Err(e) => panic!("{name}: {e}"),
+        }
+        let back = xml30::read(std::str::from_utf8(&out).unwrap(), &name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(back.structures, without_is_final(s), "{name}");
+        converted += 1;
+    }
+    assert!(
+        converted >= 18,
+        "only {converted} test-kit messages converted"
+    );
+}
+
+#[test]
+fn converts_sdmx_ml_2_1_to_json_without_changing_the_model() {
+    for (name, s) in tck_models() {
+        let mut out = Vec::new();
+        sdmx_gateway::structure::json10::write(&s, &MessageHeader::default(), &mut out)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let back = sdmx_gateway::structure::json10::read(std::str::from_utf8(&out).unwrap(), &name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(back.structures, s, "{name}");
+    }
+}

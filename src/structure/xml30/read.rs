@@ -58,9 +58,10 @@ fn child<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> Option<Node<'a, 'i>>
     children(node, name).next()
 }
 
-/// The trimmed text of an element.
+/// The text of an element, exactly as given (as the 2.1 reader keeps it, so
+/// that converting between the two changes nothing).
 fn text(node: Node<'_, '_>) -> String {
-    node.text().unwrap_or("").trim().to_owned()
+    node.text().unwrap_or("").to_owned()
 }
 
 fn child_text(node: Node<'_, '_>, name: &'static str) -> Option<String> {
@@ -147,7 +148,7 @@ fn describe(node: Node<'_, '_>) -> String {
 
 fn lang_text(node: Node<'_, '_>, out: &mut LocalisedText) {
     let lang = node.attribute((NS_XML, "lang")).unwrap_or("en");
-    out.set(lang, node.text().unwrap_or("").trim());
+    out.set(lang, node.text().unwrap_or(""));
 }
 
 fn names(node: Node<'_, '_>, element: &'static str) -> LocalisedText {
@@ -259,13 +260,13 @@ fn artefact_ref(
     artefact: &str,
 ) -> Result<ArtefactRef, StructureError> {
     let urn = text(node);
-    ArtefactRef::from_str(&urn)
+    ArtefactRef::from_str(urn.trim())
         .map_err(|e| ctx.invalid(node, artefact, format!("<{}>: {e}", node.tag_name().name())))
 }
 
 fn item_ref(ctx: &Ctx<'_>, node: Node<'_, '_>, artefact: &str) -> Result<ItemRef, StructureError> {
     let urn = text(node);
-    ItemRef::from_str(&urn)
+    ItemRef::from_str(urn.trim())
         .map_err(|e| ctx.invalid(node, artefact, format!("<{}>: {e}", node.tag_name().name())))
 }
 
