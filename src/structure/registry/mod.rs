@@ -25,7 +25,7 @@ mod tests;
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::model::{ArtefactClass, Structures};
+use crate::model::{ArtefactClass, ContentConstraint, Structures};
 
 use super::{StructureError, Warning};
 
@@ -174,6 +174,18 @@ impl Registry {
     /// The file an artefact was loaded from, by its URN.
     pub fn source_of(&self, urn: &str) -> Option<&str> {
         self.index.source_of(urn)
+    }
+
+    /// The constraints (allowed and actual) attached to the artefact with this
+    /// exact URN: a DSD, a dataflow, a provision agreement or a data provider.
+    pub fn constraints_on(&self, urn: &str) -> Vec<&ContentConstraint> {
+        self.links
+            .constraints_on
+            .get(urn)
+            .into_iter()
+            .flatten()
+            .filter_map(|&at| self.structures.constraints.get(at))
+            .collect()
     }
 
     /// How many artefacts of each type are loaded.
