@@ -118,19 +118,23 @@ fn dsd_json(registry: &Registry, d: &DataStructure) -> Value {
 fn code_tree(c: &Codelist) -> Vec<Value> {
     fn node(c: &Codelist, id: &str, seen: &mut HashSet<String>) -> Value {
         let name = c.code(id).and_then(|x| x.names.best());
-        let children: Vec<Value> = c
-            .codes
-            .iter()
-            .filter(|x| x.parent.as_deref() == Some(id))
-            .filter_map(|x| seen.insert(x.id.clone()).then(|| node(c, &x.id, seen)))
-            .collect();
+        let mut children = Vec::new();
+        for x in c.codes.iter().filter(|x| x.parent.as_deref() == Some(id)) {
+            // Each code once, even if the parents form a cycle.
+            if seen.insert(x.id.clone()) {
+                children.push(node(c, &x.id, seen));
+            }
+        }
         json!({ "id": id, "name": name, "children": children })
     }
     let mut seen = HashSet::new();
-    roots(c)
-        .into_iter()
-        .filter_map(|id| seen.insert(id.to_owned()).then(|| node(c, id, &mut seen)))
-        .collect()
+    let mut tree = Vec::new();
+    for id in roots(c) {
+        if seen.insert(id.to_owned()) {
+            tree.push(node(c, id, &mut seen));
+        }
+    }
+    tree
 }
 
 /// Codes with no parent, or whose parent is not in the codelist.
