@@ -122,8 +122,8 @@ fn generate() -> String {
     // Weights give a realistic spread: a few codelists hold most codes.
     let weights: Vec<usize> = (0..CODELISTS).map(|i| 1 + (i * 7) % 23).collect();
     let total_weight: usize = weights.iter().sum();
-    // About 700 bytes per code with three names and two annotations.
-    let total_codes = TARGET_BYTES / 700;
+    // About 770 bytes per code with three names and two annotations.
+    let total_codes = TARGET_BYTES / 770;
     for (i, w) in weights.iter().enumerate() {
         let n = (total_codes * w / total_weight).max(3);
         let id = format!("CL_BENCH_{i:02}");

@@ -637,3 +637,24 @@ fn counts_cover_every_type() {
         (1, 3, 1, 1, 0)
     );
 }
+
+#[test]
+fn constraints_selecting_unknown_components_or_codes_are_warned_about() {
+    let mut s = sample();
+    s.constraints[1].cube_regions[0]
+        .key_values
+        .push(select("AGE", true, &["AGE_Y15-64"]));
+    s.constraints[2].cube_regions[0]
+        .key_values
+        .push(select("SEX", true, &["SEX_X", "SEX_%"]));
+    let (_, warnings) = Registry::build(vec![("x.xml".to_owned(), s)], Vec::new(), Vec::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let all: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(all[0].starts_with("x.xml: warning: urn:sdmx:org.sdmx.infomodel.registry.ContentConstraint=ILO:CR_DF_X(1.0): selects dimension AGE, which ILO:DSD_X(1.0) does not have"), "{all:?}");
+    assert!(all[1].contains("CR_PA_PHL_X(1.0): selects SEX_X for dimension SEX, which is not a code of ILO:CL_SEX(1.0)"), "{all:?}");
+    // A clean set has no warnings.
+    let (_, warnings) =
+        Registry::build(vec![("x.xml".to_owned(), sample())], Vec::new(), Vec::new()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
