@@ -243,6 +243,10 @@ impl<'r> Resolver<'r, '_> {
             return false;
         };
         let id = target.item_id.as_str();
+        if scheme.meta().is_external_reference == Some(true) {
+            // A stub: its items live elsewhere and cannot be checked here.
+            return true;
+        }
         let present = match scheme {
             Artefact::Codelist(c) => c.code(id).is_some(),
             Artefact::ConceptScheme(c) => c.concept(id).is_some(),

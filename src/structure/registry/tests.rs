@@ -658,3 +658,38 @@ fn constraints_selecting_unknown_components_or_codes_are_warned_about() {
         Registry::build(vec![("x.xml".to_owned(), sample())], Vec::new(), Vec::new()).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
 }
+
+#[test]
+fn a_measure_dimension_enumerated_by_a_concept_scheme_takes_its_concepts() {
+    let mut s = sample();
+    s.data_structures[0].dimensions[2].kind = DimensionKind::Measure;
+    s.data_structures[0].dimensions[2].representation = Some(Representation::coded(cs_ref()));
+    let r = load(s);
+    let df = r.dataflow("DF_X").unwrap();
+    let measure = r.allowed_codes(df, "SEX", None).unwrap();
+    assert_eq!(
+        measure.codelist.as_ref().map(|c| c.class),
+        Some(ArtefactClass::ConceptScheme)
+    );
+    // The concept ids are the values, in scheme order.
+    assert_eq!(
+        codes(&measure),
+        [
+            "REF_AREA",
+            "FREQ",
+            "SEX",
+            "TIME_PERIOD",
+            "OBS_VALUE",
+            "OBS_STATUS"
+        ]
+    );
+}
+
+#[test]
+fn items_of_external_reference_stubs_are_not_checked() {
+    let mut s = sample();
+    s.concept_schemes[0].concepts.clear();
+    s.concept_schemes[0].meta.is_external_reference = Some(true);
+    let r = load(s);
+    assert_eq!(r.counts().concepts, 0);
+}
