@@ -358,3 +358,40 @@ fn help_teaches_with_examples() {
         assert!(out.contains("sdmxgw structure"), "{sub}: {out}");
     }
 }
+
+#[test]
+fn show_a_dataflow_and_a_constraint() {
+    let mut cmd = sdmxgw();
+    cmd.args(["structure", "show", "DF_X", "--structure"])
+        .arg(dir("ilms_x"));
+    let o = cmd.output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("constraint: ILO:CR_DF_X(1.0) (Allowed)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("constraint: ILO:CR_DF_X_ACTUAL(1.0) (Actual)"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("CR_DSD_X"),
+        "attached to the DSD, not the dataflow: {out}"
+    );
+
+    let mut cmd = sdmxgw();
+    cmd.args(["structure", "show", "CR_DF_X", "--structure"])
+        .arg(dir("ilms_x"));
+    let o = cmd.output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("include region: REF_AREA in PHL THA VNM"),
+        "{out}"
+    );
+    assert!(
+        out.contains("include region: TIME_PERIOD 2010 <= period <= 2020"),
+        "{out}"
+    );
+}
