@@ -158,6 +158,9 @@ fn check_selection(
     let Some(codelist) = registry.codelist_of(dsd, &sel.component) else {
         return;
     };
+    if codelist.is_partial == Some(true) {
+        return; // only some codes are at hand
+    }
     for v in &sel.values {
         if !v.value.contains('%') && codelist.code(&v.value).is_none() {
             warn(format!(

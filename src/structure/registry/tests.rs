@@ -738,3 +738,31 @@ fn a_reference_matching_several_versions_is_ambiguous() {
         "{candidates}"
     );
 }
+
+#[test]
+fn a_partial_codelist_gives_way_to_the_full_one() {
+    let mut partial = codelist("CL_SEX", "1.0", &["SEX_F"]);
+    partial.is_partial = Some(true);
+    let before = Structures {
+        codelists: vec![partial.clone()],
+        ..Default::default()
+    };
+    // Partial first, then the full one: the full one replaces it.
+    let r = Registry::from_structures([
+        ("partial.xml".to_owned(), before.clone()),
+        ("full.xml".to_owned(), sample()),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.codelist("CL_SEX").unwrap().codes.len(), 4);
+    assert_eq!(
+        r.source_of("urn:sdmx:org.sdmx.infomodel.codelist.Codelist=ILO:CL_SEX(1.0)"),
+        Some("full.xml")
+    );
+    // Full first, then partial: the partial one is dropped.
+    let r = Registry::from_structures([
+        ("full.xml".to_owned(), sample()),
+        ("partial.xml".to_owned(), before),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.codelist("CL_SEX").unwrap().codes.len(), 4);
+}
