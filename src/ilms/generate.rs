@@ -207,7 +207,7 @@ fn status(root: &Path, rel: &str, text: &str) -> Result<FileStatus, IlmsError> {
         Ok(bytes) if bytes == text.as_bytes() => Ok(FileStatus::Same),
         Ok(_) => Ok(FileStatus::Differs),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileStatus::Missing),
-        Err(source) => Err(IlmsError::Io { path, source }),
+        Err(cause) => Err(IlmsError::Io { path, cause }),
     }
 }
 
@@ -220,12 +220,12 @@ pub fn write_files(root: &Path) -> Result<Vec<(&'static str, FileStatus)>, IlmsE
         if st != FileStatus::Same {
             let path = root.join(rel);
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|source| IlmsError::Io {
+                std::fs::create_dir_all(dir).map_err(|cause| IlmsError::Io {
                     path: dir.to_owned(),
-                    source,
+                    cause,
                 })?;
             }
-            std::fs::write(&path, text).map_err(|source| IlmsError::Io { path, source })?;
+            std::fs::write(&path, text).map_err(|cause| IlmsError::Io { path, cause })?;
         }
         out.push((rel, st));
     }

@@ -37,12 +37,12 @@ pub const TABLE_PATH: &str = "dsd/ilms.toml";
 #[non_exhaustive]
 pub enum IlmsError {
     /// An input or output file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (not a `source()`: its text is already in the message).
+        cause: std::io::Error,
     },
     /// The TOML table is not valid TOML or does not have the expected shape.
     #[error("{file}: {message}")]
@@ -74,11 +74,11 @@ pub enum IlmsError {
         message: String,
     },
     /// The SDMX-ML writer refused the structures.
-    #[error("writing {file}: {source}")]
+    #[error("writing {file}: {cause}")]
     Write {
         /// The generated file.
         file: String,
-        /// The writer's error.
-        source: crate::structure::StructureError,
+        /// The writer's error (its text is already in the message).
+        cause: crate::structure::StructureError,
     },
 }

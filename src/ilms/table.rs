@@ -253,7 +253,7 @@ impl Inputs {
 
 fn read(root: &Path, rel: &str) -> Result<String, IlmsError> {
     let path = root.join(rel);
-    std::fs::read_to_string(&path).map_err(|source| IlmsError::Io { path, source })
+    std::fs::read_to_string(&path).map_err(|cause| IlmsError::Io { path, cause })
 }
 
 impl IlmsTable {
