@@ -161,9 +161,9 @@ pub fn build(root: &Path) -> Result<IlmsSet, IlmsError> {
 pub fn render(file: &GeneratedFile) -> Result<String, IlmsError> {
     let mut out = Vec::new();
     crate::structure::xml21::write(&file.structures, &MessageHeader::default(), &mut out).map_err(
-        |source| IlmsError::Write {
+        |cause| IlmsError::Write {
             file: file.path.to_owned(),
-            source,
+            cause,
         },
     )?;
     String::from_utf8(out).map_err(|e| IlmsError::Invalid {
