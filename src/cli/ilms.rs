@@ -26,8 +26,11 @@ pub enum IlmsCommand {
     /// List the ILMS indicators of dsd/ilms.toml: id, key, unit, usual source, label.
     Indicators {
         /// Print JSON instead of a table.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "markdown")]
         json: bool,
+        /// Print the Markdown table of docs/ilms-indicators.md.
+        #[arg(long)]
+        markdown: bool,
         /// The project root holding dsd/ilms.toml.
         #[arg(long, default_value = ".")]
         root: PathBuf,
@@ -38,7 +41,11 @@ pub enum IlmsCommand {
 pub fn run(cmd: IlmsCommand) -> anyhow::Result<Outcome> {
     match cmd {
         IlmsCommand::Generate { check, root } => generate(&root, check),
-        IlmsCommand::Indicators { json, root } => indicators(&root, json),
+        IlmsCommand::Indicators {
+            json,
+            markdown,
+            root,
+        } => indicators(&root, json, markdown),
     }
 }
 
@@ -71,12 +78,16 @@ fn generate(root: &std::path::Path, check: bool) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-fn indicators(root: &std::path::Path, json: bool) -> anyhow::Result<Outcome> {
+fn indicators(root: &std::path::Path, json: bool, markdown: bool) -> anyhow::Result<Outcome> {
     let path = root.join(ilms::TABLE_PATH);
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let table = IlmsTable::parse(&text, &path.display().to_string())?;
     let mut out = std::io::stdout().lock();
+    if markdown {
+        out.write_all(ilms::indicators_markdown(&table).as_bytes())?;
+        return Ok(Outcome::Ok);
+    }
     if json {
         serde_json::to_writer_pretty(&mut out, &table.ilms.indicators)?;
         writeln!(out)?;

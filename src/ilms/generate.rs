@@ -9,6 +9,7 @@ use crate::model::{
 };
 use crate::structure::MessageHeader;
 
+use super::docs::{DOC_PATH, indicators_markdown};
 use super::{
     IlmsError, Inputs, TABLE_PATH, codelists, concepts, constraints, dataflows, dsds, providers,
 };
@@ -173,13 +174,17 @@ pub fn render(file: &GeneratedFile) -> Result<String, IlmsError> {
     })
 }
 
-/// Builds the set under `root` and renders every file in memory: `(path, text)`.
+/// Builds the set under `root` and renders every file in memory: `(path, text)`,
+/// the SDMX-ML files of [`GENERATED_FILES`] then the indicator table [`DOC_PATH`].
 pub fn generate(root: &Path) -> Result<Vec<(&'static str, String)>, IlmsError> {
-    build(root)?
+    let inputs = Inputs::load(root)?;
+    let mut out = build_from(&inputs)?
         .files()
         .iter()
         .map(|f| Ok((f.path, render(f)?)))
-        .collect()
+        .collect::<Result<Vec<_>, IlmsError>>()?;
+    out.push((DOC_PATH, indicators_markdown(&inputs.table)));
+    Ok(out)
 }
 
 /// How a committed file compares with what the generator produces.

@@ -10,6 +10,7 @@ mod codelists;
 mod concepts;
 mod constraints;
 mod dataflows;
+mod docs;
 mod dsds;
 mod generate;
 mod providers;
@@ -17,6 +18,7 @@ mod table;
 
 use std::path::PathBuf;
 
+pub use docs::{DOC_PATH, indicators_markdown};
 pub use generate::{
     FileStatus, GENERATED_FILES, GeneratedFile, IlmsSet, build, build_from, check, generate,
     render, write_files,
