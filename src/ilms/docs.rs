@@ -51,5 +51,31 @@ pub fn indicators_markdown(t: &IlmsTable) -> String {
             source
         );
     }
+    let _ = writeln!(
+        s,
+        "\n## Data providers\n\n\
+         The provider scheme `{a}:DATA_PROVIDERS({v})` holds the statistics office and the labour \
+         ministry of each ASEAN Member State; a provision agreement links each provider to every \
+         dataflow of the source kinds it reports. This assignment is illustrative (see \
+         `dsd/ilms.toml`): no public source lists which institution reports which ILMS table.\n\n\
+         | provider | area | name | reports |\n|---|---|---|---|",
+        a = t.agency,
+        v = t.version,
+    );
+    for p in &t.reporting.providers {
+        let kinds: Vec<&str> = p
+            .reports
+            .iter()
+            .map(|k| t.source_kinds.get(k).map_or(k.as_str(), String::as_str))
+            .collect();
+        let _ = writeln!(
+            s,
+            "| `{}` | `{}` | {} | {} |",
+            p.id,
+            p.area,
+            p.name,
+            kinds.join("; ")
+        );
+    }
     s
 }
