@@ -543,3 +543,45 @@ fn generated_files_validate_against_the_2_1_schema() {
         util::xmllint_21(&util::root().join(f));
     }
 }
+
+#[test]
+fn set_resolves_in_the_registry_and_constraints_cascade() {
+    use sdmx_gateway::structure::Registry;
+    let s = set();
+    let sources = s
+        .files()
+        .into_iter()
+        .map(|f| (f.path.to_owned(), f.structures));
+    let registry = match Registry::from_structures(sources) {
+        Ok(r) => r,
+        Err(e) => panic!(
+            "the set does not resolve:\n{}",
+            e.errors
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    };
+    let df = registry
+        .dataflow("ILO:DF_MST_TEMP_SEX_ECO_CBR_NB(1.0)")
+        .unwrap();
+    let eco = registry.allowed_codes(df, "ECO", None).unwrap();
+    assert!(eco.allows("ECO_ISIC4_C"));
+    assert!(!eco.allows("ECO_ISIC4"), "a classification heading");
+    assert!(!eco.allows("_Z"));
+    let measure = registry.allowed_codes(df, "MEASURE", None).unwrap();
+    assert!(measure.allows("MST_TEMP_NB") && !measure.allows("MST_TEMP_RT"));
+    let mult = registry.allowed_codes(df, "UNIT_MULT", None).unwrap();
+    assert!(mult.allows("3") && !mult.allows("0"));
+    let region = registry.allowed_region(df, None).unwrap();
+    assert!(region.allows_key(&[
+        ("REF_AREA", "PHL"),
+        ("FREQ", "A"),
+        ("MEASURE", "MST_TEMP_NB"),
+        ("SEX", "SEX_F"),
+        ("ECO", "ECO_ISIC4_C"),
+        ("CBR", "CBR_BRT_MMR"),
+    ]));
+    assert!(!region.allows_key(&[("MEASURE", "MST_TEMP_NB"), ("CBR", "CCT_CTZ_MMR")]));
+}
