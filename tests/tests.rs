@@ -4,6 +4,8 @@
 mod util;
 
 mod cli_structure;
+mod data_csv;
+mod data_dsd;
 mod ilms;
 mod json10;
 mod registry;
