@@ -14,7 +14,11 @@ use sdmx_gateway::model::{ArtefactClass, ArtefactRef, DataStructure};
 use crate::data_dsd;
 use crate::util::fixture;
 
-fn read_bytes(format: DataFormat, bytes: &[u8], dsd: &DataStructure) -> Result<Collected, DataError> {
+fn read_bytes(
+    format: DataFormat,
+    bytes: &[u8],
+    dsd: &DataStructure,
+) -> Result<Collected, DataError> {
     let mut reader = open_reader(
         format,
         Cursor::new(bytes.to_vec()),
@@ -29,13 +33,20 @@ fn read_bytes(format: DataFormat, bytes: &[u8], dsd: &DataStructure) -> Result<C
     Ok(sink.collected)
 }
 
-fn read_fixture(format: DataFormat, name: &str, dsd: &DataStructure) -> Result<Collected, DataError> {
+fn read_fixture(
+    format: DataFormat,
+    name: &str,
+    dsd: &DataStructure,
+) -> Result<Collected, DataError> {
     let bytes = std::fs::read(fixture(&format!("data/csv/{name}"))).unwrap();
     read_bytes(format, &bytes, dsd)
 }
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut v: Vec<_> = p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    let mut v: Vec<_> = p
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
     v.sort();
     v
 }
@@ -53,7 +64,12 @@ fn err_text(r: Result<Collected, DataError>) -> String {
 
 #[test]
 fn reads_field_guide_1_0_example_1() {
-    let c = read_fixture(DataFormat::Csv10, "guide-1.0-example1.csv", &data_dsd::field_guide()).unwrap();
+    let c = read_fixture(
+        DataFormat::Csv10,
+        "guide-1.0-example1.csv",
+        &data_dsd::field_guide(),
+    )
+    .unwrap();
     assert_eq!(c.datasets.len(), 1);
     let (ds, _, series) = &c.datasets[0];
     assert_eq!(
@@ -63,10 +79,16 @@ fn reads_field_guide_1_0_example_1() {
         ))
     );
     assert_eq!(ds.action, Action::Information);
-    assert_eq!(ds.attributes.get("ATTR_3"), Some("Normal, special and other values"));
+    assert_eq!(
+        ds.attributes.get("ATTR_3"),
+        Some("Normal, special and other values")
+    );
     // Both rows share the series key A.B: one series, two observations.
     assert_eq!(series.len(), 1);
-    assert_eq!(series[0].0.key.to_vec(), pairs(&[("DIM_1", "A"), ("DIM_2", "B")]));
+    assert_eq!(
+        series[0].0.key.to_vec(),
+        pairs(&[("DIM_1", "A"), ("DIM_2", "B")])
+    );
     assert_eq!(series[0].0.attributes.get("ATTR_2"), Some("Y"));
     let flat = c.flat();
     assert_eq!(flat.len(), 2);
@@ -88,7 +110,12 @@ fn reads_field_guide_1_0_example_1() {
 
 #[test]
 fn reads_semicolons_and_labels_in_1_0() {
-    let c = read_fixture(DataFormat::Csv10, "guide-1.0-example2.csv", &data_dsd::field_guide()).unwrap();
+    let c = read_fixture(
+        DataFormat::Csv10,
+        "guide-1.0-example2.csv",
+        &data_dsd::field_guide(),
+    )
+    .unwrap();
     let flat = c.flat();
     assert_eq!(flat.len(), 2);
     // Labels are stripped from coded values; the free-text attribute is kept
@@ -111,7 +138,12 @@ fn reads_semicolons_and_labels_in_1_0() {
 
 #[test]
 fn reads_2_0_with_bracket_separator_key_columns_and_labels() {
-    let c = read_fixture(DataFormat::Csv20, "guide-2.0-example4.csv", &data_dsd::field_guide()).unwrap();
+    let c = read_fixture(
+        DataFormat::Csv20,
+        "guide-2.0-example4.csv",
+        &data_dsd::field_guide(),
+    )
+    .unwrap();
     let flat = c.flat();
     assert_eq!(flat.len(), 2);
     assert_eq!(
@@ -131,7 +163,12 @@ fn reads_2_0_with_bracket_separator_key_columns_and_labels() {
 
 #[test]
 fn a_change_of_action_starts_a_new_dataset() {
-    let c = read_fixture(DataFormat::Csv20, "guide-2.0-example10.csv", &data_dsd::field_guide()).unwrap();
+    let c = read_fixture(
+        DataFormat::Csv20,
+        "guide-2.0-example10.csv",
+        &data_dsd::field_guide(),
+    )
+    .unwrap();
     assert_eq!(c.datasets.len(), 2);
     assert_eq!(c.datasets[0].0.action, Action::Append);
     assert_eq!(c.datasets[1].0.action, Action::Replace);
@@ -149,7 +186,12 @@ fn columns_in_any_order_and_missing_action_mean_information() {
     assert_eq!(ds.action, Action::Information);
     assert_eq!(series.len(), 2);
     // Series keys come out in DSD order whatever the column order.
-    let ids: Vec<_> = series[1].0.key.iter().map(|(i, v)| format!("{i}={v}")).collect();
+    let ids: Vec<_> = series[1]
+        .0
+        .key
+        .iter()
+        .map(|(i, v)| format!("{i}={v}"))
+        .collect();
     assert_eq!(ids, ["DIM_1=A", "DIM_2=C"]);
     assert_eq!(series[1].1[0].measures.get("OBS_VALUE"), Some("2"));
 }
@@ -177,25 +219,39 @@ fn wrong_field_count_names_the_row() {
 
 #[test]
 fn unknown_column_is_refused() {
-    let e = err_text(read_fixture(DataFormat::Csv20, "guide-2.0-example1.csv", &data_dsd::field_guide()));
+    let e = err_text(read_fixture(
+        DataFormat::Csv20,
+        "guide-2.0-example1.csv",
+        &data_dsd::field_guide(),
+    ));
     assert!(e.contains("row 1, column 11"), "{e}");
     assert!(e.contains("unknown column \"UPDATED\""), "{e}");
 }
 
 #[test]
 fn bad_action_is_refused_with_row_and_column() {
-    let text = "STRUCTURE,STRUCTURE_ID,ACTION,DIM_1\ndataflow,E:F(1.0),I,A\ndataflow,E:F(1.0),X,A\n";
-    let e = err_text(read_bytes(DataFormat::Csv20, text.as_bytes(), &data_dsd::field_guide()));
+    let text =
+        "STRUCTURE,STRUCTURE_ID,ACTION,DIM_1\ndataflow,E:F(1.0),I,A\ndataflow,E:F(1.0),X,A\n";
+    let e = err_text(read_bytes(
+        DataFormat::Csv20,
+        text.as_bytes(),
+        &data_dsd::field_guide(),
+    ));
     assert!(e.contains("row 3, column 3"), "{e}");
     assert!(e.contains("unknown ACTION \"X\""), "{e}");
 }
 
 #[test]
 fn invalid_utf8_names_the_row() {
-    let mut bytes = b"DATAFLOW,DIM_1,DIM_2,DIM_3,OBS_VALUE\nE:F(1.0),A,B,2001,1\nE:F(1.0),A,".to_vec();
+    let mut bytes =
+        b"DATAFLOW,DIM_1,DIM_2,DIM_3,OBS_VALUE\nE:F(1.0),A,B,2001,1\nE:F(1.0),A,".to_vec();
     bytes.extend([0xff, 0xfe]);
     bytes.extend(b",2002,2\n");
-    let e = err_text(read_bytes(DataFormat::Csv10, &bytes, &data_dsd::field_guide()));
+    let e = err_text(read_bytes(
+        DataFormat::Csv10,
+        &bytes,
+        &data_dsd::field_guide(),
+    ));
     assert!(e.contains("row 3, column 3"), "{e}");
     assert!(e.contains("invalid UTF-8"), "{e}");
 }
@@ -203,7 +259,11 @@ fn invalid_utf8_names_the_row() {
 #[test]
 fn bad_structure_reference_is_refused() {
     let text = "DATAFLOW,DIM_1\nnot a reference,A\n";
-    let e = err_text(read_bytes(DataFormat::Csv10, text.as_bytes(), &data_dsd::field_guide()));
+    let e = err_text(read_bytes(
+        DataFormat::Csv10,
+        text.as_bytes(),
+        &data_dsd::field_guide(),
+    ));
     assert!(e.contains("row 2, column 1"), "{e}");
     assert!(e.contains("is not a structure reference"), "{e}");
 }
@@ -213,7 +273,11 @@ fn reading_without_a_dsd_is_refused() {
     let r = open_reader(
         DataFormat::Csv10,
         Cursor::new(b"DATAFLOW\n".to_vec()),
-        ReadOptions { source: "x.csv", dsd: None, structure: None },
+        ReadOptions {
+            source: "x.csv",
+            dsd: None,
+            structure: None,
+        },
     );
     let e = r.err().expect("needs a DSD").to_string();
     assert!(e.contains("needs the DSD"), "{e}");
@@ -269,29 +333,48 @@ pub fn feed(sink: &mut dyn DataSink<Error = DataError>) -> Summary {
     })
     .unwrap();
     sink.end_dataset().unwrap();
-    let summary = Summary { datasets: 1, groups: 1, series: 2, observations: 3, stopped_early: false };
+    let summary = Summary {
+        datasets: 1,
+        groups: 1,
+        series: 2,
+        observations: 3,
+        stopped_early: false,
+    };
     sink.finish(&summary).unwrap();
     summary
 }
 
 /// What a reader must give back for [`feed`]: the group attribute lands on the
 /// series it covers.
-type Flat = Vec<(String, String)>;
+pub type Flat = Vec<(String, String)>;
 
-fn expected_flat() -> Vec<(Flat, Flat, Flat)> {
+pub fn expected_flat() -> Vec<(Flat, Flat, Flat)> {
     let key = |sex: &str, t: &str| {
-        pairs(&[("FREQ", "A"), ("REF_AREA", "PHL"), ("SEX", sex), ("TIME_PERIOD", t)])
+        pairs(&[
+            ("FREQ", "A"),
+            ("REF_AREA", "PHL"),
+            ("SEX", sex),
+            ("TIME_PERIOD", t),
+        ])
     };
     let mut v = vec![
         (
             key("M", "2019"),
             pairs(&[("OBS_VALUE", "10.5")]),
-            pairs(&[("OBS_STATUS", "A"), ("TITLE", "Men"), ("UNIT_MEASURE", "NB")]),
+            pairs(&[
+                ("OBS_STATUS", "A"),
+                ("TITLE", "Men"),
+                ("UNIT_MEASURE", "NB"),
+            ]),
         ),
         (
             key("M", "2020"),
             vec![],
-            pairs(&[("OBS_STATUS", "M"), ("TITLE", "Men"), ("UNIT_MEASURE", "NB")]),
+            pairs(&[
+                ("OBS_STATUS", "M"),
+                ("TITLE", "Men"),
+                ("UNIT_MEASURE", "NB"),
+            ]),
         ),
         (
             key("F", "2019"),
@@ -306,7 +389,11 @@ fn expected_flat() -> Vec<(Flat, Flat, Flat)> {
 fn write_with(format: DataFormat, csv: Option<CsvOptions<'_>>, dsd: &DataStructure) -> Vec<u8> {
     let mut out = Vec::new();
     {
-        let opts = WriteOptions { dsd: Some(dsd), structure: None, dimension_at_observation: None };
+        let opts = WriteOptions {
+            dsd: Some(dsd),
+            structure: None,
+            dimension_at_observation: None,
+        };
         let mut w: Box<dyn DataSink<Error = DataError> + '_> = match csv {
             Some(c) => Box::new(CsvWriter::new(format, &mut out, opts, c).unwrap()),
             None => open_writer(format, &mut out, opts).unwrap(),
@@ -332,7 +419,12 @@ fn writes_1_0_exactly_as_the_field_guide_shows() {
 #[test]
 fn writes_2_0_with_action_keys_and_labels() {
     let dsd = data_dsd::ilms();
-    let opts = CsvOptions { delimiter: b';', labels: Labels::Both, keys: KeyColumns::Both, names: None };
+    let opts = CsvOptions {
+        delimiter: b';',
+        labels: Labels::Both,
+        keys: KeyColumns::Both,
+        names: None,
+    };
     let out = String::from_utf8(write_with(DataFormat::Csv20, Some(opts), &dsd)).unwrap();
     let mut lines = out.lines();
     assert_eq!(
@@ -358,7 +450,9 @@ fn round_trips_1_0() {
     let mut direct = CollectSink::default();
     feed(&mut direct);
     let mut raw = direct.collected.flat();
-    raw[0].2.insert(0, ("TITLE".into(), "Women, \"PHL\"".into()));
+    raw[0]
+        .2
+        .insert(0, ("TITLE".into(), "Women, \"PHL\"".into()));
     assert_eq!(back.flat(), raw);
 }
 
@@ -371,10 +465,19 @@ fn round_trips_2_0_in_every_label_and_key_mode() {
         (Labels::Name, KeyColumns::Series, b'\t'),
         (Labels::Id, KeyColumns::Obs, b'|'),
     ] {
-        let opts = CsvOptions { delimiter, labels, keys, names: None };
+        let opts = CsvOptions {
+            delimiter,
+            labels,
+            keys,
+            names: None,
+        };
         let out = write_with(DataFormat::Csv20, Some(opts), &dsd);
-        let back = read_bytes(DataFormat::Csv20, &out, &dsd)
-            .unwrap_or_else(|e| panic!("{labels:?} {keys:?}: {e}\n{}", String::from_utf8_lossy(&out)));
+        let back = read_bytes(DataFormat::Csv20, &out, &dsd).unwrap_or_else(|e| {
+            panic!(
+                "{labels:?} {keys:?}: {e}\n{}",
+                String::from_utf8_lossy(&out)
+            )
+        });
         assert_eq!(back.flat(), expected_flat(), "{labels:?} {keys:?}");
         assert_eq!(back.datasets[0].0.action, Action::Replace);
         assert_eq!(back.datasets[0].2.len(), 2);

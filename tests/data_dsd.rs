@@ -61,11 +61,7 @@ fn dsd(agency: &str, id: &str, dims: &[&str], time: &str, attrs: Vec<Attribute>)
         .enumerate()
         .map(|(i, d)| dim(d, i as u32 + 1, DimensionKind::Dimension))
         .collect();
-    dimensions.push(dim(
-        time,
-        dims.len() as u32 + 1,
-        DimensionKind::Time,
-    ));
+    dimensions.push(dim(time, dims.len() as u32 + 1, DimensionKind::Time));
     DataStructure {
         meta: MaintainableMeta::new(agency, id, "1.0".parse().unwrap(), id),
         dimensions,
@@ -103,7 +99,13 @@ pub fn ilms() -> DataStructure {
 /// CURRENCY_DENOM, EXR_TYPE, EXR_SUFFIX, TIME_PERIOD; TIME_FORMAT, TITLE,
 /// OBS_STATUS).
 pub fn ecb_exr() -> DataStructure {
-    let dims = ["FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX"];
+    let dims = [
+        "FREQ",
+        "CURRENCY",
+        "CURRENCY_DENOM",
+        "EXR_TYPE",
+        "EXR_SUFFIX",
+    ];
     dsd(
         "ECB",
         "ECB_EXR1",

@@ -75,10 +75,7 @@ fn peek_delimiter<R: BufRead>(input: &mut R) -> Result<(bool, u8), std::io::Erro
     } else if let Some(r) = head.strip_prefix(b"STRUCTURE") {
         // `STRUCTURE[;]` declares the sub-field separator; skip the bracket term.
         let r = match r.strip_prefix(b"[") {
-            Some(b) => b
-                .iter()
-                .position(|&c| c == b']')
-                .map_or(b, |i| &b[i + 1..]),
+            Some(b) => b.iter().position(|&c| c == b']').map_or(b, |i| &b[i + 1..]),
             None => r,
         };
         (true, r)
@@ -95,11 +92,7 @@ fn peek_delimiter<R: BufRead>(input: &mut R) -> Result<(bool, u8), std::io::Erro
 
 impl<'a, R: BufRead> CsvReader<'a, R> {
     /// Opens a reader: detects the separator, reads and maps the header row.
-    pub fn new(
-        format: DataFormat,
-        mut input: R,
-        opts: ReadOptions<'a>,
-    ) -> Result<Self, DataError> {
+    pub fn new(format: DataFormat, mut input: R, opts: ReadOptions<'a>) -> Result<Self, DataError> {
         let source = opts.source.to_owned();
         let dsd = opts.dsd.ok_or_else(|| {
             DataError::Structure(format!(
@@ -286,10 +279,7 @@ impl<'a, R: BufRead> CsvReader<'a, R> {
                 }
             };
             if role != Role::Skip && roles.contains(&role) {
-                return Err(self.invalid(
-                    i + 1,
-                    format!("column {raw:?} appears twice; keep one"),
-                ));
+                return Err(self.invalid(i + 1, format!("column {raw:?} appears twice; keep one")));
             }
             roles.push(role);
         }
@@ -367,7 +357,11 @@ impl<'a, R: BufRead> CsvReader<'a, R> {
         key.push_str(action.name());
         let new_dataset = !self.in_dataset || key != self.dataset_key;
         if new_dataset {
-            let word = if self.v2 { &key[..word_len] } else { "dataflow" };
+            let word = if self.v2 {
+                &key[..word_len]
+            } else {
+                "dataflow"
+            };
             let id = key[word_len..].rsplit_once('|').map_or("", |(id, _)| id);
             let structure = if id.is_empty() {
                 self.default_structure.clone()

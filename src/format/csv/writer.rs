@@ -229,9 +229,7 @@ impl<'a, W: Write> CsvWriter<'a, W> {
             };
             self.out.write_field(text).map_err(Self::io)?;
         }
-        self.out
-            .write_record(None::<&[u8]>)
-            .map_err(Self::io)
+        self.out.write_record(None::<&[u8]>).map_err(Self::io)
     }
 
     fn labelled_header(&self, c: Component, both: bool) -> String {
@@ -302,9 +300,7 @@ impl<'a, W: Write> CsvWriter<'a, W> {
                     .map(|f| &f.meta)
                     .chain(n.data_structures.iter().map(|d| &d.meta))
                     .chain(n.provision_agreements.iter().map(|p| &p.meta))
-                    .find(|m| {
-                        m.agency == r.agency && m.id == r.id && r.version.matches(&m.version)
-                    })
+                    .find(|m| m.agency == r.agency && m.id == r.id && r.version.matches(&m.version))
             })
             .and_then(|m| m.names.best())
             .unwrap_or(&r.id)
@@ -381,7 +377,9 @@ impl<W: Write> DataSink for CsvWriter<'_, W> {
         if self.structure.is_none() {
             return Err(DataError::Invalid {
                 position: Default::default(),
-                message: "an observation arrived before any dataset: the event stream is out of order".to_owned(),
+                message:
+                    "an observation arrived before any dataset: the event stream is out of order"
+                        .to_owned(),
             });
         }
         let both = self.csv.labels == Labels::Both;
@@ -435,9 +433,7 @@ impl<W: Write> DataSink for CsvWriter<'_, W> {
             }
         }
         self.scratch = buf;
-        self.out
-            .write_record(None::<&[u8]>)
-            .map_err(Self::io)?;
+        self.out.write_record(None::<&[u8]>).map_err(Self::io)?;
         Ok(Flow::Continue)
     }
 

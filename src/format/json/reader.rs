@@ -153,9 +153,7 @@ fn parse_structure(v: &Value) -> Structure {
     Structure {
         dims: levels(v.get("dimensions")),
         attrs: levels(v.get("attributes")),
-        measures: v
-            .get("measures")
-            .map(|m| comps(m.get("observation"))),
+        measures: v.get("measures").map(|m| comps(m.get("observation"))),
         usage: structure_use(v.get("links")),
     }
 }
@@ -188,8 +186,7 @@ impl<'a> JsonReader<'a> {
             return Err(DataError::Invalid {
                 position: Position::source(source),
                 message: format!(
-                    "the SDMX-JSON message is larger than {} MiB: SDMX-JSON is read in memory, so large data must come as SDMX-CSV or SDMX-ML",
-                    limit / (1024 * 1024)
+                    "the SDMX-JSON message is larger than the {limit}-byte limit: SDMX-JSON is read in memory, so large data must come as SDMX-CSV or SDMX-ML"
                 ),
             });
         }
@@ -440,7 +437,10 @@ impl<'a> JsonReader<'a> {
                 Some(v) => match &c.values {
                     Some(values) => {
                         let idx = v.as_u64().ok_or_else(|| {
-                            self.invalid(at, format!("attribute {}: expected a value index, found {v}", c.id))
+                            self.invalid(
+                                at,
+                                format!("attribute {}: expected a value index, found {v}", c.id),
+                            )
                         })?;
                         let text = values.get(idx as usize).ok_or_else(|| {
                             self.invalid(
@@ -505,19 +505,18 @@ impl<'a> JsonReader<'a> {
             ));
         }
         for (p, c) in parts.iter().zip(dims) {
-            let idx: usize = p.parse().map_err(|_| {
-                self.invalid(at, format!("key {name:?}: {p:?} is not an index"))
+            let idx: usize = p
+                .parse()
+                .map_err(|_| self.invalid(at, format!("key {name:?}: {p:?} is not an index")))?;
+            let v = c.values.as_ref().and_then(|v| v.get(idx)).ok_or_else(|| {
+                self.invalid(
+                    at,
+                    format!(
+                        "key {name:?}: dimension {} has no value with index {idx}",
+                        c.id
+                    ),
+                )
             })?;
-            let v = c
-                .values
-                .as_ref()
-                .and_then(|v| v.get(idx))
-                .ok_or_else(|| {
-                    self.invalid(
-                        at,
-                        format!("key {name:?}: dimension {} has no value with index {idx}", c.id),
-                    )
-                })?;
             pairs.push((self.key_position(&c.id), &c.id, v));
         }
         pairs.sort_by_key(|(p, _, _)| *p);
@@ -540,7 +539,13 @@ impl<'a> JsonReader<'a> {
         r
     }
 
-    fn fill_obs(&self, name: &str, value: &Value, at: &str, obs: &mut Obs) -> Result<(), DataError> {
+    fn fill_obs(
+        &self,
+        name: &str,
+        value: &Value,
+        at: &str,
+        obs: &mut Obs,
+    ) -> Result<(), DataError> {
         self.resolve_key(name, false, self.flat, &mut obs.key, at)?;
         let items = value.as_array().ok_or_else(|| {
             self.invalid(at, format!("an observation is an array, found {value}"))
@@ -559,10 +564,9 @@ impl<'a> JsonReader<'a> {
                     let v = items.get(i).unwrap_or(&Value::Null);
                     let t = match (&m.values, v) {
                         (_, Value::Null) => None,
-                        (Some(vals), Value::Number(n)) => n
-                            .as_u64()
-                            .and_then(|i| vals.get(i as usize))
-                            .cloned(),
+                        (Some(vals), Value::Number(n)) => {
+                            n.as_u64().and_then(|i| vals.get(i as usize)).cloned()
+                        }
                         _ => text_of(v),
                     };
                     if let Some(t) = t {
@@ -622,11 +626,13 @@ impl DataReader for JsonReader<'_> {
                     self.series_i += 1;
                     let at = format!(".series[{name:?}]");
                     let mut key = std::mem::take(&mut self.series_key);
-                    let r = self.resolve_key(&name, true, true, &mut key.key, &at).and_then(|_| {
-                        key.attributes.clear();
-                        let list = value.get("attributes").cloned().unwrap_or(Value::Null);
-                        self.resolve_attrs(&list, 0, Level::Series, &mut key.attributes, &at)
-                    });
+                    let r = self
+                        .resolve_key(&name, true, true, &mut key.key, &at)
+                        .and_then(|_| {
+                            key.attributes.clear();
+                            let list = value.get("attributes").cloned().unwrap_or(Value::Null);
+                            self.resolve_attrs(&list, 0, Level::Series, &mut key.attributes, &at)
+                        });
                     self.series_key = key;
                     r?;
                     self.series_name = name;
@@ -669,7 +675,12 @@ impl JsonReader<'_> {
         r
     }
 
-    fn fill_group_into(&self, name: &str, value: &Value, group: &mut GroupKey) -> Result<(), DataError> {
+    fn fill_group_into(
+        &self,
+        name: &str,
+        value: &Value,
+        group: &mut GroupKey,
+    ) -> Result<(), DataError> {
         let at = format!(".dimensionGroupAttributes[{name:?}]");
         let s = self.st();
         let mut all: Vec<&Comp> = s
@@ -691,7 +702,10 @@ impl JsonReader<'_> {
                 .ok()
                 .and_then(|i| c.values.as_ref()?.get(i))
                 .ok_or_else(|| {
-                    self.invalid(&at, format!("dimension {}: {p:?} is not a value index", c.id))
+                    self.invalid(
+                        &at,
+                        format!("dimension {}: {p:?} is not a value index", c.id),
+                    )
                 })?;
             group.key.push(&c.id, v);
         }

@@ -18,9 +18,19 @@ type Pairs = Vec<(String, String)>;
 /// One spooled event.
 #[derive(Serialize, Deserialize)]
 enum Rec {
-    D { action: String, attrs: Pairs },
-    S { key: Pairs, attrs: Pairs },
-    O { key: Pairs, measures: Pairs, attrs: Pairs },
+    D {
+        action: String,
+        attrs: Pairs,
+    },
+    S {
+        key: Pairs,
+        attrs: Pairs,
+    },
+    O {
+        key: Pairs,
+        measures: Pairs,
+        attrs: Pairs,
+    },
     E,
 }
 
@@ -113,7 +123,10 @@ impl<'a, W: Write> JsonWriter<'a, W> {
             measures: IndexSet::new(),
             groups: Vec::new(),
             in_series: false,
-            flat: matches!(opts.dimension_at_observation, Some(ObsDimension::AllDimensions)),
+            flat: matches!(
+                opts.dimension_at_observation,
+                Some(ObsDimension::AllDimensions)
+            ),
             merged: Values::new(),
         })
     }
@@ -485,7 +498,13 @@ struct Ctx<'c> {
 
 impl Ctx<'_> {
     /// `i:j:k` for a key, in the order of `ids`.
-    fn key(&self, level: &Level, ids: &[String], key: &Pairs, out: &mut String) -> Result<(), DataError> {
+    fn key(
+        &self,
+        level: &Level,
+        ids: &[String],
+        key: &Pairs,
+        out: &mut String,
+    ) -> Result<(), DataError> {
         out.clear();
         for (n, id) in ids.iter().enumerate() {
             if n > 0 {
