@@ -393,3 +393,72 @@ fn keeps_measure_text_that_a_number_would_change() {
     let back = read_bytes(DataFormat::Json20, &out, None).unwrap();
     assert_eq!(back.flat()[0].1, pairs(&[("OBS_VALUE", "1.50")]));
 }
+
+/// Independent peers read what we write: pysdmx reads SDMX-CSV 1.0 and 2.0,
+/// sdmx1 reads SDMX-JSON 1.0, and both SDMX-JSON outputs validate against the
+/// official JSON schemas (no Python peer reads SDMX-JSON 2.0 data).
+#[test]
+#[ignore = "needs the Python peers (scripts/test.sh sets SDMXGW_PYTHON)"]
+fn peers_read_our_csv_and_json() {
+    let python = crate::util::need_env("SDMXGW_PYTHON");
+    let dir = crate::util::temp_dir("data_interop");
+    let script = crate::util::root().join("tests/python/read_data.py");
+    let run = |tool: &str, file: &std::path::Path| -> Value {
+        let out = std::process::Command::new(&python)
+            .arg(&script)
+            .arg(tool)
+            .arg(file)
+            .output()
+            .expect("python runs");
+        assert!(
+            out.status.success(),
+            "{tool} failed on {}:\n{}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let dsd = data_dsd::ilms();
+    for (format, name, tools) in [
+        (DataFormat::Csv10, "out-1.0.csv", &["pysdmx"][..]),
+        (DataFormat::Csv20, "out-2.0.csv", &["pysdmx"][..]),
+        (
+            DataFormat::Json10,
+            "out-1.0.json",
+            &["sdmx1", "schema10"][..],
+        ),
+        (DataFormat::Json20, "out-2.0.json", &["schema20"][..]),
+    ] {
+        let mut out = Vec::new();
+        {
+            let mut w = open_writer(
+                format,
+                &mut out,
+                WriteOptions {
+                    dsd: Some(&dsd),
+                    structure: None,
+                    dimension_at_observation: None,
+                },
+            )
+            .unwrap();
+            feed(w.as_mut());
+        }
+        let file = dir.join(name);
+        std::fs::write(&file, &out).unwrap();
+        for tool in tools {
+            let got = run(tool, &file);
+            if tool.starts_with("schema") {
+                continue;
+            }
+            assert_eq!(got["count"], 3, "{tool} {name}: {got}");
+            assert_eq!(
+                got["value"].as_str().unwrap().trim_end_matches(".0"),
+                "7",
+                "{tool} {name}"
+            );
+            if *tool == "pysdmx" {
+                assert_eq!(got["title"], "Women, \"PHL\"", "{tool} {name}");
+            }
+        }
+    }
+}

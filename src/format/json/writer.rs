@@ -21,6 +21,7 @@ enum Rec {
     D {
         action: String,
         attrs: Pairs,
+        link: Option<(String, String)>,
     },
     S {
         key: Pairs,
@@ -238,12 +239,7 @@ impl<'a, W: Write> JsonWriter<'a, W> {
         };
         let mut links = Vec::new();
         if let Some(s) = &self.structure {
-            let rel = match s {
-                StructureUse::Dataflow(_) => "dataflow",
-                StructureUse::DataStructure(_) => "datastructure",
-                StructureUse::ProvisionAgreement(_) => "provisionagreement",
-            };
-            links.push(json!({"urn": s.reference().urn(), "rel": rel}));
+            links.push(json!({"urn": s.reference().urn(), "rel": link_rel(s)}));
         }
         let mut s = json!({
             "links": links,
@@ -370,7 +366,11 @@ impl<'a, W: Write> JsonWriter<'a, W> {
             }
             let rec: Rec = serde_json::from_str(&line).map_err(spool_err)?;
             match rec {
-                Rec::D { action, attrs } => {
+                Rec::D {
+                    action,
+                    attrs,
+                    link,
+                } => {
                     if !first_ds {
                         out.write_all(b",").map_err(io)?;
                     }
@@ -380,7 +380,12 @@ impl<'a, W: Write> JsonWriter<'a, W> {
                     if self.v2 {
                         out.write_all(b"\"structure\":0,").map_err(io)?;
                     }
-                    write!(out, "\"action\":\"{action}\"").map_err(io)?;
+                    write!(out, "\"action\":\"{action}\",\"links\":").map_err(io)?;
+                    let links: Vec<Value> = link
+                        .iter()
+                        .map(|(urn, rel)| json!({"urn": urn, "rel": rel}))
+                        .collect();
+                    serde_json::to_writer(&mut *out, &links).map_err(spool_err)?;
                     let idx = ctx.indexes(ctx.ds_attrs, &ds_attr_ids, &attrs);
                     if !idx.is_empty() {
                         out.write_all(b",\"attributes\":").map_err(io)?;
@@ -555,6 +560,15 @@ fn write_measure<W: Write>(out: &mut W, v: &str) -> Result<(), DataError> {
     }
 }
 
+/// The `rel` of a link to the structure a dataset uses.
+fn link_rel(s: &StructureUse) -> &'static str {
+    match s {
+        StructureUse::Dataflow(_) => "dataflow",
+        StructureUse::DataStructure(_) => "datastructure",
+        StructureUse::ProvisionAgreement(_) => "provisionagreement",
+    }
+}
+
 fn pairs(v: &Values) -> Pairs {
     v.to_vec()
 }
@@ -580,9 +594,15 @@ impl<W: Write> DataSink for JsonWriter<'_, W> {
         self.ds_attrs.add(&d.attributes);
         self.groups.clear();
         self.in_series = false;
+        let link = d
+            .structure
+            .as_ref()
+            .or(self.structure.as_ref())
+            .map(|s| (s.reference().urn(), link_rel(s).to_owned()));
         self.spool(&Rec::D {
             action: action_word(d.action).to_owned(),
             attrs: pairs(&d.attributes),
+            link,
         })?;
         Ok(Flow::Continue)
     }
