@@ -483,3 +483,104 @@ fn round_trips_2_0_in_every_label_and_key_mode() {
         assert_eq!(back.datasets[0].2.len(), 2);
     }
 }
+
+#[test]
+fn multi_valued_columns_keep_their_raw_text() {
+    // Field guide 2.0 example 7: `STRUCTURE[;]` declares the sub-field
+    // separator, `ATTR_1[]` marks a multi-valued component.
+    let text = "STRUCTURE[;],STRUCTURE_ID,ACTION,DIM_1,DIM_2,DIM_3,OBS_VALUE,ATTR_1[],ATTR_3[]\n\
+                dataflow,ESTAT:NA_MAIN(1.6.0),I,A,B,2014-01,12.4,A;B;C,\"M, N & O;P & Q\"\n";
+    let c = read_bytes(DataFormat::Csv20, text.as_bytes(), &data_dsd::field_guide()).unwrap();
+    let (ds, _, series) = &c.datasets[0];
+    assert_eq!(series[0].1[0].attributes.get("ATTR_1"), Some("A;B;C"));
+    assert_eq!(ds.attributes.get("ATTR_3"), Some("M, N & O;P & Q"));
+}
+
+#[test]
+fn empty_file_is_refused_and_header_only_is_an_empty_dataset() {
+    let e = err_text(read_bytes(DataFormat::Csv10, b"", &data_dsd::field_guide()));
+    assert!(e.contains("the file is empty"), "{e}");
+    let c = read_bytes(
+        DataFormat::Csv20,
+        b"STRUCTURE,STRUCTURE_ID,ACTION\n",
+        &data_dsd::field_guide(),
+    )
+    .unwrap();
+    assert_eq!(c.datasets.len(), 1);
+    assert!(c.flat().is_empty());
+}
+
+#[test]
+fn duplicate_column_is_refused() {
+    let text = "DATAFLOW,DIM_1,DIM_1\nE:F(1.0),A,A\n";
+    let e = err_text(read_bytes(
+        DataFormat::Csv10,
+        text.as_bytes(),
+        &data_dsd::field_guide(),
+    ));
+    assert!(e.contains("row 1, column 3"), "{e}");
+    assert!(e.contains("appears twice"), "{e}");
+}
+
+#[test]
+fn labels_take_names_from_codelists_and_concept_schemes() {
+    use sdmx_gateway::model::{
+        Code, Codelist, Concept, ConceptScheme, Item, MaintainableMeta, Structures, Version,
+    };
+    let v: Version = "1.0".parse().unwrap();
+    let mut dsd = data_dsd::ilms();
+    dsd.dimensions[0].concept =
+        Some(ArtefactRef::new(ArtefactClass::ConceptScheme, "TEST", "CS", v.clone()).item("FREQ"));
+    let names = Structures {
+        codelists: vec![Codelist {
+            meta: MaintainableMeta::new("TEST", "CL_FREQ", v.clone(), "Frequency"),
+            is_partial: None,
+            codes: vec![Code::new("A", "Annual")],
+        }],
+        concept_schemes: vec![ConceptScheme {
+            meta: MaintainableMeta::new("TEST", "CS", v.clone(), "Concepts"),
+            concepts: vec![Concept {
+                item: Item::new("FREQ", "Frequency"),
+                core_representation: None,
+            }],
+        }],
+        ..Default::default()
+    };
+    let both = CsvOptions {
+        labels: Labels::Both,
+        names: Some(&names),
+        ..Default::default()
+    };
+    let out = String::from_utf8(write_with(DataFormat::Csv20, Some(both), &dsd)).unwrap();
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap().contains(",FREQ: Frequency,"), "{out}");
+    assert!(
+        lines.next().unwrap().contains(",A: Annual,PHL: PHL,"),
+        "{out}"
+    );
+    let name = CsvOptions {
+        labels: Labels::Name,
+        names: Some(&names),
+        ..Default::default()
+    };
+    let out = String::from_utf8(write_with(DataFormat::Csv20, Some(name), &dsd)).unwrap();
+    let mut lines = out.lines();
+    assert!(
+        lines.next().unwrap().starts_with(
+            "STRUCTURE,STRUCTURE_ID,STRUCTURE_NAME,ACTION,FREQ,Frequency,REF_AREA,REF_AREA,"
+        ),
+        "{out}"
+    );
+    // Coded values get their code's name; a dimension whose codelist is not
+    // given repeats its id (as the guide does for TIME_PERIOD); measures and
+    // attributes without a known name stay empty.
+    assert!(
+        lines.next().unwrap().starts_with(
+            "dataflow,ILO:DF_TEST(1.0),DF_TEST,R,A,Annual,PHL,PHL,M,M,2019,2019,10.5,,NB,,Men,,A,"
+        ),
+        "{out}"
+    );
+    // And the reader tolerates both forms.
+    let back = read_bytes(DataFormat::Csv20, out.as_bytes(), &dsd).unwrap();
+    assert_eq!(back.flat(), expected_flat());
+}

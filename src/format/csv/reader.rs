@@ -41,6 +41,8 @@ pub struct CsvReader<'a, R: BufRead> {
     roles: Vec<Role>,
     /// Whether coded values may carry `ID: Name` labels.
     labelled: bool,
+    /// Whether dimension columns follow DSD order (keys then need no sorting).
+    dims_in_order: bool,
     /// The dimension at observation level (None: all dimensions).
     obs_dim: Option<usize>,
     levels: Vec<Level>,
@@ -133,6 +135,7 @@ impl<'a, R: BufRead> CsvReader<'a, R> {
             record: csv::ByteRecord::new(),
             roles: Vec::new(),
             labelled: false,
+            dims_in_order: true,
             obs_dim,
             levels,
             v2,
@@ -303,6 +306,14 @@ impl<'a, R: BufRead> CsvReader<'a, R> {
                 "SDMX-CSV 2.0 needs a STRUCTURE_ID column after STRUCTURE".to_owned(),
             ));
         }
+        let dims: Vec<usize> = roles
+            .iter()
+            .filter_map(|r| match r {
+                Role::Dim(d) => Some(*d),
+                _ => None,
+            })
+            .collect();
+        self.dims_in_order = dims.windows(2).all(|w| w[0] < w[1]);
         self.roles = roles;
         self.labelled = labelled;
         Ok(())
@@ -447,7 +458,9 @@ impl<'a, R: BufRead> CsvReader<'a, R> {
         }
         if self.obs_dim.is_some() {
             // Keys in DSD order whatever the column order.
-            sort_by_dsd(&mut next_key, self.dsd);
+            if !self.dims_in_order {
+                sort_by_dsd(&mut next_key, self.dsd);
+            }
             if new_dataset || !self.has_series || next_key != self.series.key {
                 std::mem::swap(&mut self.series.key, &mut next_key);
                 self.series.attributes.copy_from(&series_attrs);
@@ -455,7 +468,9 @@ impl<'a, R: BufRead> CsvReader<'a, R> {
                 self.pending_series = true;
             }
         } else {
-            sort_by_dsd(&mut self.obs.key, self.dsd);
+            if !self.dims_in_order {
+                sort_by_dsd(&mut self.obs.key, self.dsd);
+            }
             // All dimensions at observation level: series-level attributes
             // travel with each observation.
             for (a, v) in series_attrs.iter() {
@@ -493,13 +508,6 @@ fn field_of(record: &csv::ByteRecord, i: usize) -> Result<&str, std::str::Utf8Er
 
 /// Reorders `values` so that dimension pairs follow DSD order.
 fn sort_by_dsd(values: &mut Values, dsd: &DataStructure) {
-    let sorted = values
-        .iter()
-        .zip(values.iter().skip(1))
-        .all(|((a, _), (b, _))| dim_pos(dsd, a) <= dim_pos(dsd, b));
-    if sorted {
-        return;
-    }
     let mut pairs = values.to_vec();
     pairs.sort_by_key(|(id, _)| dim_pos(dsd, id));
     values.clear();
