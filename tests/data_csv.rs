@@ -584,3 +584,20 @@ fn labels_take_names_from_codelists_and_concept_schemes() {
     let back = read_bytes(DataFormat::Csv20, out.as_bytes(), &dsd).unwrap();
     assert_eq!(back.flat(), expected_flat());
 }
+
+#[test]
+fn structure_columns_must_come_first_and_be_complete() {
+    let e = err_text(read_bytes(
+        DataFormat::Csv20,
+        b"STRUCTURE_ID,STRUCTURE,ACTION\nE:F(1.0),dataflow,I\n",
+        &data_dsd::field_guide(),
+    ));
+    assert!(e.contains("row 1, column 1"), "{e}");
+    assert!(e.contains("the first column must be STRUCTURE"), "{e}");
+    let e = err_text(read_bytes(
+        DataFormat::Csv20,
+        b"STRUCTURE,ACTION,DIM_1\ndataflow,I,A\n",
+        &data_dsd::field_guide(),
+    ));
+    assert!(e.contains("needs a STRUCTURE_ID column"), "{e}");
+}

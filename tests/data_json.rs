@@ -462,3 +462,76 @@ fn peers_read_our_csv_and_json() {
         }
     }
 }
+
+#[test]
+fn a_series_seen_twice_is_refused_by_the_writer() {
+    let dsd = data_dsd::ilms();
+    let mut out = Vec::new();
+    let mut w = open_writer(
+        DataFormat::Json20,
+        &mut out,
+        WriteOptions {
+            dsd: Some(&dsd),
+            structure: None,
+            dimension_at_observation: None,
+        },
+    )
+    .unwrap();
+    let mut c = CollectSink::default();
+    feed(&mut c);
+    let (ds, _, series) = &c.collected.datasets[0];
+    w.dataset(ds).unwrap();
+    w.series(&series[0].0).unwrap();
+    w.series(&series[1].0).unwrap();
+    let e = w.series(&series[0].0).err().expect("refused").to_string();
+    assert!(
+        e.contains("series FREQ=A,REF_AREA=PHL,SEX=M appears twice"),
+        "{e}"
+    );
+}
+
+#[test]
+fn writers_need_the_dsd() {
+    for format in [
+        DataFormat::Json10,
+        DataFormat::Json20,
+        DataFormat::Csv10,
+        DataFormat::Csv20,
+    ] {
+        let r = open_writer(
+            format,
+            Vec::new(),
+            WriteOptions {
+                dsd: None,
+                structure: None,
+                dimension_at_observation: None,
+            },
+        );
+        let e = r.err().expect("needs a DSD").to_string();
+        assert!(e.contains("needs the DSD"), "{format}: {e}");
+    }
+}
+
+#[test]
+fn non_object_missing_structure_and_bad_structure_index_are_refused() {
+    let e = err_text(read_bytes(DataFormat::Json10, b"[1,2]", None));
+    assert!(e.contains("is a JSON object"), "{e}");
+    let e = err_text(read_bytes(
+        DataFormat::Json10,
+        br#"{"header":{},"dataSets":[]}"#,
+        None,
+    ));
+    assert!(e.contains("no structure"), "{e}");
+    let text = String::from_utf8(sample("v2.0-exr-time-series.json")).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["data"]["dataSets"][0]["structure"] = 3.into();
+    let e = err_text(read_bytes(
+        DataFormat::Json20,
+        v.to_string().as_bytes(),
+        None,
+    ));
+    assert!(
+        e.contains("dataSets[0]: structure index 3 but the message has 1 structure(s)"),
+        "{e}"
+    );
+}

@@ -73,6 +73,9 @@ pub struct JsonWriter<'a, W: Write> {
     /// AllDimensions: write the flat layout.
     flat: bool,
     merged: Values,
+    /// Series keys of the current dataset: SDMX-JSON names each series once, so
+    /// a key seen again (unsorted input) is refused rather than silently lost.
+    seen_series: std::collections::HashSet<String>,
 }
 
 fn io(e: std::io::Error) -> DataError {
@@ -129,6 +132,7 @@ impl<'a, W: Write> JsonWriter<'a, W> {
                 Some(ObsDimension::AllDimensions)
             ),
             merged: Values::new(),
+            seen_series: std::collections::HashSet::new(),
         })
     }
 
@@ -593,6 +597,7 @@ impl<W: Write> DataSink for JsonWriter<'_, W> {
         }
         self.ds_attrs.add(&d.attributes);
         self.groups.clear();
+        self.seen_series.clear();
         self.in_series = false;
         let link = d
             .structure
@@ -624,6 +629,20 @@ impl<W: Write> DataSink for JsonWriter<'_, W> {
                     }
                 }
             }
+        }
+        let id: String = s
+            .key
+            .iter()
+            .map(|(d, v)| format!("{d}={v}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        if !self.seen_series.insert(id.clone()) {
+            return Err(DataError::Invalid {
+                position: Default::default(),
+                message: format!(
+                    "series {id} appears twice in one dataset: SDMX-JSON names each series once; sort the input by series key"
+                ),
+            });
         }
         self.series_dims.add(&s.key);
         let merged = std::mem::take(&mut self.merged);
