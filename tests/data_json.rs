@@ -483,7 +483,7 @@ fn a_series_seen_twice_is_refused_by_the_writer() {
     w.dataset(ds).unwrap();
     w.series(&series[0].0).unwrap();
     w.series(&series[1].0).unwrap();
-    let e = w.series(&series[0].0).err().expect("refused").to_string();
+    let e = w.series(&series[0].0).expect_err("refused").to_string();
     assert!(
         e.contains("series FREQ=A,REF_AREA=PHL,SEX=M appears twice"),
         "{e}"
