@@ -419,15 +419,29 @@ fn peers_read_our_csv_and_json() {
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let dsd = data_dsd::ilms();
-    for (format, name, tools) in [
-        (DataFormat::Csv10, "out-1.0.csv", &["pysdmx"][..]),
-        (DataFormat::Csv20, "out-2.0.csv", &["pysdmx"][..]),
+    let all = ObsDimension::AllDimensions;
+    for (format, name, flat, tools) in [
+        (DataFormat::Csv10, "out-1.0.csv", false, &["pysdmx"][..]),
+        (DataFormat::Csv20, "out-2.0.csv", false, &["pysdmx"][..]),
         (
             DataFormat::Json10,
             "out-1.0.json",
+            false,
             &["sdmx1", "schema10"][..],
         ),
-        (DataFormat::Json20, "out-2.0.json", &["schema20"][..]),
+        (
+            DataFormat::Json10,
+            "out-1.0-flat.json",
+            true,
+            &["sdmx1", "schema10"][..],
+        ),
+        (DataFormat::Json20, "out-2.0.json", false, &["schema20"][..]),
+        (
+            DataFormat::Json20,
+            "out-2.0-flat.json",
+            true,
+            &["schema20"][..],
+        ),
     ] {
         let mut out = Vec::new();
         {
@@ -437,7 +451,7 @@ fn peers_read_our_csv_and_json() {
                 WriteOptions {
                     dsd: Some(&dsd),
                     structure: None,
-                    dimension_at_observation: None,
+                    dimension_at_observation: flat.then_some(&all),
                 },
             )
             .unwrap();
