@@ -1,13 +1,35 @@
 //! SDMX-CSV 1.0 and 2.0 (field guides of the `sdmx-twg/sdmx-csv` repository).
 //!
-//! Both directions stream: the writer emits one row per observation as events
-//! arrive (series and dataset attributes are replicated onto each row, as the
-//! guides require); the reader turns rows back into events, starting a new series
-//! whenever the series key changes from the previous row, so the file is never
-//! held. Reading needs the DSD to tell dimensions from measures and attributes.
+//! Both directions stream. The writer emits one row per observation as events
+//! arrive; dataset, group and series attributes are replicated onto each row, as
+//! the guides require (group keys of the current dataset are kept to do so; they
+//! are few). The reader turns rows back into events and never holds the file.
 //!
-//! Multi-valued 2.0 components (`ATTR[]`) travel as their raw text, sub-field
-//! separators included: the event model has one string per component.
+//! Reading rules:
+//! - The DSD is required: it tells dimensions from measures and attributes and
+//!   gives each attribute its level (dataset, series/group, observation).
+//! - The separator is the character after `DATAFLOW` (1.0) or after
+//!   `STRUCTURE` / `STRUCTURE[x]` (2.0); comma when there is none.
+//! - Columns may come in any order. `SERIES_KEY`, `OBS_KEY`, `STRUCTURE_NAME`,
+//!   1.0's customary `SERIESKEY`, and (with `STRUCTURE_NAME` present, i.e.
+//!   `labels=name`) the name column after each component are read and ignored.
+//!   Any other column that is not a DSD component is an error: silently dropping
+//!   data is worse than asking.
+//! - `ID: Name` labels are tolerated: headers are cut at the first `": "`, and so
+//!   are values of dimensions and coded attributes (free text keeps its `": "`).
+//! - Observation level is the DSD's time dimension; without one every dimension
+//!   is at observation level (`AllDimensions`, no series events).
+//! - Consecutive rows with the same series key make one series; a change of
+//!   structure or action starts a new dataset. Dataset-level attributes are taken
+//!   from a dataset's first row, series-level ones from a series' first row.
+//! - A missing `ACTION` column or empty action means Information. Empty fields are
+//!   absent values. Numbers are kept as written (a decimal comma stays a comma).
+//! - Multi-valued 2.0 components (`ATTR[]`) travel as their raw text, sub-field
+//!   separators included: the event model has one string per component.
+//!
+//! Writing: columns follow the DSD (dimensions, measures, attributes; 1.0 names
+//! the measure `OBS_VALUE`), rows end with CRLF (RFC 4180), `Merge` is written
+//! `A`. [`CsvOptions`] chooses the separator, labels and key columns.
 
 mod reader;
 mod writer;
