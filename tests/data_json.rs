@@ -478,30 +478,41 @@ fn peers_read_our_csv_and_json() {
 }
 
 #[test]
-fn a_series_seen_twice_is_refused_by_the_writer() {
+fn a_series_seen_twice_switches_to_the_flat_layout() {
     let dsd = data_dsd::ilms();
     let mut out = Vec::new();
-    let mut w = open_writer(
-        DataFormat::Json20,
-        &mut out,
-        WriteOptions {
-            dsd: Some(&dsd),
-            structure: None,
-            dimension_at_observation: None,
-        },
-    )
-    .unwrap();
     let mut c = CollectSink::default();
     feed(&mut c);
-    let (ds, _, series) = &c.collected.datasets[0];
-    w.dataset(ds).unwrap();
-    w.series(&series[0].0).unwrap();
-    w.series(&series[1].0).unwrap();
-    let e = w.series(&series[0].0).expect_err("refused").to_string();
-    assert!(
-        e.contains("series FREQ=A,REF_AREA=PHL,SEX=M appears twice"),
-        "{e}"
-    );
+    {
+        let mut w = open_writer(
+            DataFormat::Json20,
+            &mut out,
+            WriteOptions {
+                dsd: Some(&dsd),
+                structure: None,
+                dimension_at_observation: None,
+            },
+        )
+        .unwrap();
+        let (ds, groups, series) = &c.collected.datasets[0];
+        w.dataset(ds).unwrap();
+        w.group(&groups[0]).unwrap();
+        // M's first observation, F, then M's second: M comes back.
+        w.series(&series[0].0).unwrap();
+        w.obs(&series[0].1[0]).unwrap();
+        w.series(&series[1].0).unwrap();
+        w.obs(&series[1].1[0]).unwrap();
+        w.series(&series[0].0).unwrap();
+        w.obs(&series[0].1[1]).unwrap();
+        w.end_dataset().unwrap();
+        w.finish(&Default::default()).unwrap();
+    }
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let ds = &v["data"]["dataSets"][0];
+    assert!(ds.get("series").is_none());
+    assert_eq!(ds["observations"].as_object().unwrap().len(), 3);
+    let back = read_bytes(DataFormat::Json20, &out, Some(&dsd)).unwrap();
+    assert_eq!(back.flat(), expected_flat());
 }
 
 #[test]
@@ -548,4 +559,75 @@ fn non_object_missing_structure_and_bad_structure_index_are_refused() {
         e.contains("dataSets[0]: structure index 3 but the message has 1 structure(s)"),
         "{e}"
     );
+}
+
+/// Reads `bytes` as `from` and writes it as `to` through the event stream.
+fn convert(from: DataFormat, bytes: &[u8], to: DataFormat, dsd: &DataStructure) -> Vec<u8> {
+    let mut reader = open_reader(
+        from,
+        Cursor::new(bytes.to_vec()),
+        ReadOptions {
+            source: "in",
+            dsd: Some(dsd),
+            structure: None,
+        },
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    {
+        let mut w = open_writer(
+            to,
+            &mut out,
+            WriteOptions {
+                dsd: Some(dsd),
+                structure: None,
+                dimension_at_observation: None,
+            },
+        )
+        .unwrap();
+        pump(&mut reader, w.as_mut()).unwrap();
+    }
+    out
+}
+
+#[test]
+fn converting_json_to_csv_and_back_keeps_every_value() {
+    let dsd = data_dsd::ecb_exr();
+    for (from, name) in [
+        (DataFormat::Json10, "v1.0-exr-time-series.json"),
+        (DataFormat::Json20, "v2.0-exr-flat.json"),
+        (DataFormat::Json20, "v2.0-exr-cross-section.json"),
+    ] {
+        for csv in [DataFormat::Csv10, DataFormat::Csv20] {
+            let csv_bytes = convert(from, &sample(name), csv, &dsd);
+            let via_csv = read_bytes(csv, &csv_bytes, Some(&dsd)).unwrap();
+            assert_eq!(via_csv.flat(), exr_expected(), "{name} → {csv}");
+            let back = convert(csv, &csv_bytes, from, &dsd);
+            let again = read_bytes(from, &back, Some(&dsd)).unwrap();
+            assert_eq!(again.flat(), exr_expected(), "{name} → {csv} → {from}");
+        }
+    }
+}
+
+#[test]
+fn an_empty_message_is_still_well_formed() {
+    let dsd = data_dsd::ilms();
+    for format in [DataFormat::Json10, DataFormat::Json20] {
+        let mut out = Vec::new();
+        {
+            let mut w = open_writer(
+                format,
+                &mut out,
+                WriteOptions {
+                    dsd: Some(&dsd),
+                    structure: None,
+                    dimension_at_observation: None,
+                },
+            )
+            .unwrap();
+            w.finish(&Default::default()).unwrap();
+        }
+        let back = read_bytes(format, &out, None).unwrap();
+        assert!(back.datasets.is_empty(), "{format}");
+    }
 }

@@ -74,7 +74,8 @@ pub struct JsonWriter<'a, W: Write> {
     flat: bool,
     merged: Values,
     /// Series keys of the current dataset: SDMX-JSON names each series once, so
-    /// a key seen again (unsorted input) is refused rather than silently lost.
+    /// a key seen again (unsorted or cross-sectional input) switches the message
+    /// to the flat layout.
     seen_series: std::collections::HashSet<String>,
 }
 
@@ -636,13 +637,10 @@ impl<W: Write> DataSink for JsonWriter<'_, W> {
             .map(|(d, v)| format!("{d}={v}"))
             .collect::<Vec<_>>()
             .join(",");
-        if !self.seen_series.insert(id.clone()) {
-            return Err(DataError::Invalid {
-                position: Default::default(),
-                message: format!(
-                    "series {id} appears twice in one dataset: SDMX-JSON names each series once; sort the input by series key"
-                ),
-            });
+        if !self.seen_series.insert(id) {
+            // JSON would keep only one of two members with the same name; the
+            // flat layout names every observation by its full key instead.
+            self.flat = true;
         }
         self.series_dims.add(&s.key);
         let merged = std::mem::take(&mut self.merged);
