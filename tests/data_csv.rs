@@ -601,3 +601,41 @@ fn structure_columns_must_come_first_and_be_complete() {
     ));
     assert!(e.contains("needs a STRUCTURE_ID column"), "{e}");
 }
+
+#[test]
+fn a_byte_order_mark_and_crlf_are_tolerated() {
+    let text = "\u{feff}DATAFLOW;DIM_1;DIM_2;DIM_3;OBS_VALUE\r\nE:F(1.0);A;B;2001;1\r\n";
+    let c = read_bytes(DataFormat::Csv10, text.as_bytes(), &data_dsd::field_guide()).unwrap();
+    let flat = c.flat();
+    assert_eq!(flat.len(), 1);
+    assert_eq!(
+        flat[0].0,
+        pairs(&[("DIM_1", "A"), ("DIM_2", "B"), ("DIM_3", "2001")])
+    );
+    assert_eq!(flat[0].1, pairs(&[("OBS_VALUE", "1")]));
+}
+
+#[test]
+fn streams_many_rows_into_series() {
+    // 20 series × 5,000 periods: the reader groups without holding rows.
+    let mut text = String::from("DATAFLOW,FREQ,REF_AREA,SEX,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n");
+    for s in 0..20 {
+        for t in 0..5000 {
+            text.push_str(&format!("ILO:DF(1.0),A,C{s},F,{},{t}.5,A\n", 1000 + t));
+        }
+    }
+    let dsd = data_dsd::ilms();
+    let mut reader = open_reader(
+        DataFormat::Csv10,
+        Cursor::new(text.into_bytes()),
+        ReadOptions {
+            source: "big.csv",
+            dsd: Some(&dsd),
+            structure: None,
+        },
+    )
+    .unwrap();
+    let summary = pump(&mut reader, &mut sdmx_gateway::data::CountSink).unwrap();
+    assert_eq!(summary.series, 20);
+    assert_eq!(summary.observations, 100_000);
+}
