@@ -639,3 +639,39 @@ fn streams_many_rows_into_series() {
     assert_eq!(summary.series, 20);
     assert_eq!(summary.observations, 100_000);
 }
+
+#[test]
+fn the_1_0_measure_column_is_obs_value_whatever_the_measure_id() {
+    let mut dsd = data_dsd::field_guide();
+    dsd.measures[0].id = "OBS_VAL".into();
+    let text = "DATAFLOW,DIM_1,DIM_2,DIM_3,OBS_VALUE\nE:F(1.0),A,B,2001,3.5\n";
+    let c = read_bytes(DataFormat::Csv10, text.as_bytes(), &dsd).unwrap();
+    assert_eq!(c.flat()[0].1, pairs(&[("OBS_VAL", "3.5")]));
+    let mut out = Vec::new();
+    {
+        let opts = WriteOptions {
+            dsd: Some(&dsd),
+            structure: None,
+            dimension_at_observation: None,
+        };
+        let mut w = open_writer(DataFormat::Csv10, &mut out, opts).unwrap();
+        pump(
+            &mut open_reader(
+                DataFormat::Csv10,
+                Cursor::new(text.as_bytes().to_vec()),
+                ReadOptions {
+                    source: "x",
+                    dsd: Some(&dsd),
+                    structure: None,
+                },
+            )
+            .unwrap(),
+            w.as_mut(),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "DATAFLOW,DIM_1,DIM_2,DIM_3,OBS_VALUE,ATTR_1,ATTR_2,ATTR_3\r\nE:F(1.0),A,B,2001,3.5,,,\r\n"
+    );
+}

@@ -264,7 +264,11 @@ impl<'a, R: BufRead> CsvReader<'a, R> {
                         Role::Measure(m)
                     } else if !self.v2 && id == "OBS_VALUE" {
                         // 1.0 names the measure column OBS_VALUE whatever its id.
-                        Role::Measure(usize::MAX)
+                        Role::Measure(if dsd.measures.len() == 1 {
+                            0
+                        } else {
+                            usize::MAX
+                        })
                     } else if let Some(a) = dsd.attributes.iter().position(|a| a.id == id) {
                         Role::Attr(a)
                     } else {

@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::io::Write;
 
 use super::{CsvOptions, KeyColumns, Labels, action_letter, structure_word};
@@ -53,6 +54,55 @@ pub struct CsvWriter<'a, W: Write> {
     /// Series attributes plus those of the groups the series belongs to.
     series_attributes: Values,
     scratch: String,
+    code_names: CodeNames,
+}
+
+/// Code id → name per component, built once so that labelled rows cost a hash
+/// lookup (empty unless labels are asked for with `names`).
+#[derive(Default)]
+struct CodeNames {
+    dims: Vec<Option<HashMap<String, String>>>,
+    measures: Vec<Option<HashMap<String, String>>>,
+    attrs: Vec<Option<HashMap<String, String>>>,
+}
+
+impl CodeNames {
+    fn build(dsd: &DataStructure, names: Option<&Structures>, labels: Labels) -> Self {
+        let Some(names) = names.filter(|_| labels != Labels::Id) else {
+            return CodeNames::default();
+        };
+        let table = |r: Option<&Representation>| -> Option<HashMap<String, String>> {
+            let cl_ref = r?.enumeration.as_ref()?;
+            let cl = names.codelists.iter().find(|cl| {
+                cl.meta.agency == cl_ref.agency
+                    && cl.meta.id == cl_ref.id
+                    && cl_ref.version.matches(&cl.meta.version)
+            })?;
+            Some(
+                cl.codes
+                    .iter()
+                    .filter_map(|c| Some((c.id.clone(), c.names.best()?.to_owned())))
+                    .collect(),
+            )
+        };
+        CodeNames {
+            dims: dsd
+                .dimensions
+                .iter()
+                .map(|d| table(d.representation.as_ref()))
+                .collect(),
+            measures: dsd
+                .measures
+                .iter()
+                .map(|m| table(m.representation.as_ref()))
+                .collect(),
+            attrs: dsd
+                .attributes
+                .iter()
+                .map(|a| table(a.representation.as_ref()))
+                .collect(),
+        }
+    }
 }
 
 impl<'a, W: Write> CsvWriter<'a, W> {
@@ -141,6 +191,7 @@ impl<'a, W: Write> CsvWriter<'a, W> {
             series: SeriesKey::default(),
             series_attributes: Values::new(),
             scratch: String::new(),
+            code_names: CodeNames::build(dsd, csv_opts.names, csv_opts.labels),
         })
     }
 
@@ -189,15 +240,13 @@ impl<'a, W: Write> CsvWriter<'a, W> {
     }
 
     /// The name of a coded value, when the codelist is known.
-    fn code_name(&self, c: Component, value: &str) -> Option<String> {
-        let names = self.csv.names?;
-        let cl_ref = self.representation(c)?.enumeration.as_ref()?;
-        let cl = names.codelists.iter().find(|cl| {
-            cl.meta.agency == cl_ref.agency
-                && cl.meta.id == cl_ref.id
-                && cl_ref.version.matches(&cl.meta.version)
-        })?;
-        cl.code(value)?.names.best().map(str::to_owned)
+    fn code_name(&self, c: Component, value: &str) -> Option<&str> {
+        let table = match c {
+            Component::Dim(i) => self.code_names.dims.get(i),
+            Component::Measure(i) => self.code_names.measures.get(i),
+            Component::Attr(i) => self.code_names.attrs.get(i),
+        }?;
+        table.as_ref()?.get(value).map(String::as_str)
     }
 
     fn is_coded(&self, c: Component) -> bool {
@@ -233,8 +282,9 @@ impl<'a, W: Write> CsvWriter<'a, W> {
     }
 
     fn labelled_header(&self, c: Component, both: bool) -> String {
-        // 1.0 always calls the measure column OBS_VALUE.
-        let id = if !self.v2() && matches!(c, Component::Measure(_)) {
+        // 1.0 calls the (single) measure column OBS_VALUE.
+        let id = if !self.v2() && matches!(c, Component::Measure(_)) && self.dsd.measures.len() <= 1
+        {
             "OBS_VALUE".to_owned()
         } else {
             self.component_id(c).to_owned()
@@ -400,7 +450,7 @@ impl<W: Write> DataSink for CsvWriter<'_, W> {
                 Col::Name(c) => match self.value(c, o) {
                     Some(v) if !v.is_empty() && self.is_coded(c) => {
                         if let Some(n) = self.code_name(c, v) {
-                            buf.push_str(&n);
+                            buf.push_str(n);
                         } else if matches!(c, Component::Dim(_)) {
                             buf.push_str(v);
                         }
@@ -418,7 +468,7 @@ impl<W: Write> DataSink for CsvWriter<'_, W> {
                             buf.push_str(v);
                             buf.push_str(": ");
                             match self.code_name(c, v) {
-                                Some(n) => buf.push_str(&n),
+                                Some(n) => buf.push_str(n),
                                 None => buf.push_str(v),
                             }
                         }
