@@ -631,3 +631,29 @@ fn an_empty_message_is_still_well_formed() {
         assert!(back.datasets.is_empty(), "{format}");
     }
 }
+
+#[test]
+fn the_1_0_observation_value_is_the_dsds_single_measure() {
+    let mut dsd = data_dsd::ecb_exr();
+    dsd.measures[0].id = "OBS_VAL".into();
+    let c = read_bytes(
+        DataFormat::Json10,
+        &sample("v1.0-exr-time-series.json"),
+        Some(&dsd),
+    )
+    .unwrap();
+    assert_eq!(c.flat()[0].1, pairs(&[("OBS_VAL", "1.5931")]));
+    let out = convert(
+        DataFormat::Json10,
+        &sample("v1.0-exr-time-series.json"),
+        DataFormat::Json10,
+        &dsd,
+    );
+    let back = read_bytes(DataFormat::Json10, &out, Some(&dsd)).unwrap();
+    assert_eq!(back.flat(), c.flat());
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        v["dataSets"][0]["series"]["0:0:0:0:0"]["observations"]["0"][0],
+        1.5931
+    );
+}

@@ -555,7 +555,16 @@ impl<'a> JsonReader<'a> {
         let n = match &s.measures {
             None => {
                 if let Some(t) = items.first().and_then(text_of) {
-                    obs.measures.push("OBS_VALUE", &t);
+                    // Without a `measures` list the value is the primary measure:
+                    // the DSD's single measure when known, else OBS_VALUE.
+                    let id = self
+                        .dsd
+                        .and_then(|d| match d.measures.as_slice() {
+                            [one] => Some(one.id.as_str()),
+                            _ => None,
+                        })
+                        .unwrap_or("OBS_VALUE");
+                    obs.measures.push(id, &t);
                 }
                 1
             }

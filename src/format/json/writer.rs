@@ -270,7 +270,14 @@ impl<'a, W: Write> JsonWriter<'a, W> {
 
     fn measure_ids(&self) -> Vec<String> {
         if !self.v2 {
-            return vec!["OBS_VALUE".to_owned()];
+            // 1.0 has one observation value: the DSD's first measure.
+            return vec![
+                self.dsd
+                    .measures
+                    .first()
+                    .map_or("OBS_VALUE", |m| m.id.as_str())
+                    .to_owned(),
+            ];
         }
         let mut ids: Vec<String> = self.dsd.measures.iter().map(|m| m.id.clone()).collect();
         for m in &self.measures {
