@@ -675,3 +675,22 @@ fn the_1_0_measure_column_is_obs_value_whatever_the_measure_id() {
         "DATAFLOW,DIM_1,DIM_2,DIM_3,OBS_VALUE,ATTR_1,ATTR_2,ATTR_3\r\nE:F(1.0),A,B,2001,3.5,,,\r\n"
     );
 }
+
+#[test]
+fn array_components_are_declared_in_2_0_headers() {
+    let mut dsd = data_dsd::ilms();
+    dsd.attributes[2]
+        .representation
+        .as_mut()
+        .unwrap()
+        .max_unbounded = true;
+    let out = String::from_utf8(write_with(DataFormat::Csv20, None, &dsd)).unwrap();
+    let header = out.lines().next().unwrap();
+    assert!(
+        header.starts_with("STRUCTURE[;],STRUCTURE_ID,ACTION,"),
+        "{header}"
+    );
+    assert!(header.ends_with(",TITLE,OBS_STATUS[]"), "{header}");
+    let back = read_bytes(DataFormat::Csv20, out.as_bytes(), &dsd).unwrap();
+    assert_eq!(back.flat(), expected_flat());
+}

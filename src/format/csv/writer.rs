@@ -265,7 +265,19 @@ impl<'a, W: Write> CsvWriter<'a, W> {
         for k in 0..self.columns.len() {
             let text = match self.columns[k] {
                 Col::Dataflow => "DATAFLOW".to_owned(),
-                Col::Structure => "STRUCTURE".to_owned(),
+                Col::Structure => {
+                    // 2.0 declares the sub-field separator when a column holds
+                    // several values.
+                    let multi = (0..self.dsd.measures.len())
+                        .map(Component::Measure)
+                        .chain((0..self.dsd.attributes.len()).map(Component::Attr))
+                        .any(|c| self.is_multi_valued(c));
+                    if multi {
+                        format!("STRUCTURE[{}]", self.sub_separator())
+                    } else {
+                        "STRUCTURE".to_owned()
+                    }
+                }
                 Col::StructureId => "STRUCTURE_ID".to_owned(),
                 Col::StructureName => "STRUCTURE_NAME".to_owned(),
                 Col::Action => "ACTION".to_owned(),
@@ -289,11 +301,28 @@ impl<'a, W: Write> CsvWriter<'a, W> {
         } else {
             self.component_id(c).to_owned()
         };
+        let id = if self.v2() && self.is_multi_valued(c) {
+            format!("{id}[]")
+        } else {
+            id
+        };
         if both {
             format!("{id}: {}", self.component_name(c))
         } else {
             id
         }
+    }
+
+    /// A 3.0 array component (`maxOccurs` above 1): its values are written as
+    /// given, sub-fields already joined by the separator.
+    fn is_multi_valued(&self, c: Component) -> bool {
+        self.representation(c)
+            .is_some_and(|r| r.max_unbounded || r.max_occurs.is_some_and(|m| m > 1))
+    }
+
+    /// `;` unless that is the field separator, then `|`.
+    fn sub_separator(&self) -> char {
+        if self.csv.delimiter == b';' { '|' } else { ';' }
     }
 
     fn value<'v>(&'v self, c: Component, o: &'v Obs) -> Option<&'v str> {
