@@ -29,7 +29,10 @@
 //!
 //! Writing: columns follow the DSD (dimensions, measures, attributes; 1.0 names
 //! the measure `OBS_VALUE`), rows end with CRLF (RFC 4180), `Merge` is written
-//! `A`. [`CsvOptions`] chooses the separator, labels and key columns.
+//! `A`. 2.0 array components (`maxOccurs` above 1) get an `ID[]` header and the
+//! first header declares the sub-field separator (`STRUCTURE[;]`); their values
+//! are written as given. [`CsvOptions`] chooses the separator, labels and key
+//! columns.
 
 mod reader;
 mod writer;
