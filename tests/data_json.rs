@@ -657,3 +657,73 @@ fn the_1_0_observation_value_is_the_dsds_single_measure() {
         1.5931
     );
 }
+
+#[test]
+fn the_reader_streams_series_before_the_end_of_the_file() {
+    // Cut inside the last observation: the streaming reader has already given
+    // the three observations before it, then names where the file stops.
+    let bytes = sample("v1.0-exr-time-series.json");
+    let text = String::from_utf8(bytes).unwrap();
+    let cut = &text[..text.find("40.3,").unwrap()];
+    let mut reader = open_reader(
+        DataFormat::Json10,
+        Cursor::new(cut.as_bytes().to_vec()),
+        ReadOptions {
+            source: "cut.json",
+            dsd: None,
+            structure: None,
+        },
+    )
+    .expect("opens: the header and structure are complete");
+    let mut sink = CollectSink::default();
+    let e = pump(&mut reader, &mut sink)
+        .expect_err("truncated")
+        .to_string();
+    assert_eq!(sink.collected.flat().len(), 3);
+    let line = cut.lines().count();
+    assert!(e.starts_with(&format!("cut.json:{line}:")), "{e}");
+    assert!(e.contains("is the file complete?"), "{e}");
+}
+
+#[test]
+fn datasets_before_the_structure_are_read_in_memory_within_the_limit() {
+    // serde_json writes members sorted: `dataSets` comes before `structure`.
+    let v: Value = serde_json::from_slice(&sample("v1.0-exr-time-series.json")).unwrap();
+    let text = v.to_string();
+    assert!(text.find("\"dataSets\"") < text.find("\"structure\""));
+    let c = read_bytes(DataFormat::Json10, text.as_bytes(), None).unwrap();
+    assert_eq!(c.flat(), exr_expected());
+    let r = sdmx_gateway::format::json::JsonStreamReader::new(
+        DataFormat::Json10,
+        Cursor::new(text.into_bytes()),
+        ReadOptions {
+            source: "sorted.json",
+            dsd: None,
+            structure: None,
+        },
+        100,
+    );
+    let e = r.err().expect("over the limit").to_string();
+    assert!(e.contains("puts dataSets before the structure"), "{e}");
+    assert!(e.contains("the 100-byte limit"), "{e}");
+}
+
+#[test]
+fn attributes_after_observations_are_refused_when_streaming() {
+    let v: Value = serde_json::from_slice(&sample("v2.0-exr-time-series.json")).unwrap();
+    let structures = v["data"]["structures"].to_string();
+    let head = r#"{"meta":{"id":"X","prepared":"2020-01-01T00:00:00Z","sender":{"id":"S"}},"data":{"structures":"#;
+    let ok = format!(
+        r#"{head}{structures},"dataSets":[{{"action":"Information","series":{{"0":{{"attributes":[0],"observations":{{"0":[1.5931,0]}}}}}}}}]}}}}"#
+    );
+    let c = read_bytes(DataFormat::Json20, ok.as_bytes(), None).unwrap();
+    assert_eq!(c.flat().len(), 1);
+    let late = format!(
+        r#"{head}{structures},"dataSets":[{{"action":"Information","series":{{"0":{{"observations":{{"0":[1.5931,0]}},"attributes":[0]}}}}}}]}}}}"#
+    );
+    let e = err_text(read_bytes(DataFormat::Json20, late.as_bytes(), None));
+    assert!(
+        e.contains("a series has \"attributes\" after its observations"),
+        "{e}"
+    );
+}

@@ -15,11 +15,13 @@
 //!   SDMX-ML for large data.
 
 mod reader;
+mod stream;
 mod writer;
 
 use std::io::{BufRead, Write};
 
 pub use reader::JsonReader;
+pub use stream::JsonStreamReader;
 pub use writer::JsonWriter;
 
 use super::{DataFormat, ReadOptions, WriteOptions};
@@ -35,7 +37,7 @@ pub fn open_reader<'a, R: BufRead + 'a>(
     input: R,
     opts: ReadOptions<'a>,
 ) -> Result<Box<dyn DataReader + 'a>, DataError> {
-    Ok(Box::new(JsonReader::new(
+    Ok(Box::new(JsonStreamReader::new(
         format,
         input,
         opts,

@@ -28,7 +28,7 @@ struct Levels {
 }
 
 #[derive(Debug, Default)]
-struct Structure {
+pub(crate) struct Structure {
     dims: Levels,
     attrs: Levels,
     /// `None`: no `measures` object, a single `OBS_VALUE`.
@@ -66,6 +66,7 @@ pub struct JsonReader<'a> {
     obs_i: usize,
     flat: bool,
     ds_index: usize,
+    ds_count: usize,
     series_name: String,
     group: GroupKey,
     series_key: SeriesKey,
@@ -149,7 +150,7 @@ fn structure_use(links: Option<&Value>) -> Option<StructureUse> {
     found
 }
 
-fn parse_structure(v: &Value) -> Structure {
+pub(crate) fn parse_structure(v: &Value) -> Structure {
     Structure {
         dims: levels(v.get("dimensions")),
         attrs: levels(v.get("attributes")),
@@ -191,7 +192,7 @@ impl<'a> JsonReader<'a> {
             });
         }
         let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        let mut root: Value = serde_json::from_slice(body).map_err(|e| DataError::Malformed {
+        let root: Value = serde_json::from_slice(body).map_err(|e| DataError::Malformed {
             position: Position {
                 source: source.clone(),
                 line: e.line() as u64,
@@ -202,6 +203,16 @@ impl<'a> JsonReader<'a> {
             message: format!("{e} (is the file complete?)"),
         })?;
         drop(bytes);
+        Self::from_root(format, root, opts)
+    }
+
+    /// A reader over a message already parsed into `root`.
+    pub(crate) fn from_root(
+        format: DataFormat,
+        mut root: Value,
+        opts: ReadOptions<'a>,
+    ) -> Result<Self, DataError> {
+        let source = opts.source.to_owned();
         let invalid = |m: String| DataError::Invalid {
             position: Position::source(source.clone()),
             message: m,
@@ -246,10 +257,26 @@ impl<'a> JsonReader<'a> {
                 )));
             }
         };
+        Self::from_parts(format, &header_v, structures, datasets, opts)
+    }
+
+    /// A reader over the message's parts: the header (`meta` or `header`), the
+    /// parsed structures and the datasets still to read (empty when streaming).
+    pub(crate) fn from_parts(
+        format: DataFormat,
+        header_v: &Value,
+        structures: Vec<Structure>,
+        datasets: Vec<Value>,
+        opts: ReadOptions<'a>,
+    ) -> Result<Self, DataError> {
+        let source = opts.source.to_owned();
         if structures.is_empty() {
-            return Err(invalid(format!(
-                "no structure in this {format} message: the datasets' indexes cannot be resolved"
-            )));
+            return Err(DataError::Invalid {
+                position: Position::source(source),
+                message: format!(
+                    "no structure in this {format} message: the datasets' indexes cannot be resolved"
+                ),
+            });
         }
         let header = Header {
             id: header_v
@@ -306,6 +333,7 @@ impl<'a> JsonReader<'a> {
             obs_i: 0,
             flat: false,
             ds_index: 0,
+            ds_count: 0,
             series_name: String::new(),
             group: GroupKey::default(),
             series_key: SeriesKey::default(),
@@ -343,7 +371,9 @@ impl<'a> JsonReader<'a> {
             .unwrap_or(usize::MAX)
     }
 
-    fn start_dataset(&mut self, mut ds: Value) -> Result<(), DataError> {
+    pub(crate) fn start_dataset(&mut self, mut ds: Value) -> Result<(), DataError> {
+        self.ds_index = self.ds_count;
+        self.ds_count += 1;
         self.structure = ds
             .get("structure")
             .and_then(Value::as_u64)
@@ -527,7 +557,7 @@ impl<'a> JsonReader<'a> {
         Ok(())
     }
 
-    fn resolve_obs(&mut self, name: &str, value: &Value) -> Result<(), DataError> {
+    pub(crate) fn resolve_obs(&mut self, name: &str, value: &Value) -> Result<(), DataError> {
         let at = if self.flat {
             format!(".observations[{name:?}]")
         } else {
@@ -631,22 +661,9 @@ impl DataReader for JsonReader<'_> {
                         self.state = State::NextDataSet;
                         return Ok(Some(DataEvent::EndDataSet));
                     }
-                    let (name, mut value) = std::mem::take(&mut self.series[self.series_i]);
+                    let (name, value) = std::mem::take(&mut self.series[self.series_i]);
                     self.series_i += 1;
-                    let at = format!(".series[{name:?}]");
-                    let mut key = std::mem::take(&mut self.series_key);
-                    let r = self
-                        .resolve_key(&name, true, true, &mut key.key, &at)
-                        .and_then(|_| {
-                            key.attributes.clear();
-                            let list = value.get("attributes").cloned().unwrap_or(Value::Null);
-                            self.resolve_attrs(&list, 0, Level::Series, &mut key.attributes, &at)
-                        });
-                    self.series_key = key;
-                    r?;
-                    self.series_name = name;
-                    self.observations = take_map(value.get_mut("observations"));
-                    self.obs_i = 0;
+                    self.fill_series(name, value)?;
                     self.state = State::Obs;
                     return Ok(Some(DataEvent::Series(&self.series_key)));
                 }
@@ -675,6 +692,63 @@ impl DataReader for JsonReader<'_> {
 }
 
 impl JsonReader<'_> {
+    /// The message header.
+    pub(crate) fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The current dataset's header.
+    pub(crate) fn dataset_header(&self) -> &DataSetHeader {
+        &self.dataset
+    }
+
+    /// The group filled by [`JsonReader::next_group`].
+    pub(crate) fn group_key(&self) -> &GroupKey {
+        &self.group
+    }
+
+    /// The series filled by [`JsonReader::fill_series`].
+    pub(crate) fn series_key(&self) -> &SeriesKey {
+        &self.series_key
+    }
+
+    /// The observation filled by [`JsonReader::resolve_obs`].
+    pub(crate) fn obs(&self) -> &Obs {
+        &self.obs
+    }
+
+    /// Resolves a series member into the series key; its observations (if any
+    /// were parsed with it) become the ones to read next.
+    pub(crate) fn fill_series(&mut self, name: String, mut value: Value) -> Result<(), DataError> {
+        let at = format!(".series[{name:?}]");
+        let mut key = std::mem::take(&mut self.series_key);
+        let r = self
+            .resolve_key(&name, true, true, &mut key.key, &at)
+            .and_then(|_| {
+                key.attributes.clear();
+                let list = value.get("attributes").cloned().unwrap_or(Value::Null);
+                self.resolve_attrs(&list, 0, Level::Series, &mut key.attributes, &at)
+            });
+        self.series_key = key;
+        r?;
+        self.series_name = name;
+        self.observations = take_map(value.get_mut("observations"));
+        self.obs_i = 0;
+        Ok(())
+    }
+
+    /// The next `dimensionGroupAttributes` entry of the current dataset into the
+    /// group buffer; false when there is none left.
+    pub(crate) fn next_group(&mut self) -> Result<bool, DataError> {
+        if self.group_i >= self.groups.len() {
+            return Ok(false);
+        }
+        let (name, value) = std::mem::take(&mut self.groups[self.group_i]);
+        self.group_i += 1;
+        self.fill_group(&name, &value)?;
+        Ok(true)
+    }
+
     /// A 2.0 `dimensionGroupAttributes` entry: `::4:0:` names a partial key over
     /// every dimension of the structure in key order.
     fn fill_group(&mut self, name: &str, value: &Value) -> Result<(), DataError> {
