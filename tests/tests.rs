@@ -4,6 +4,9 @@
 mod util;
 
 mod cli_structure;
+mod data_csv;
+mod data_dsd;
+mod data_json;
 mod ilms;
 mod json10;
 mod registry;
