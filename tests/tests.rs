@@ -3,6 +3,7 @@
 
 mod util;
 
+mod cli_convert;
 mod cli_structure;
 mod data_csv;
 mod data_dsd;
