@@ -395,3 +395,19 @@ fn show_a_dataflow_and_a_constraint() {
         "{out}"
     );
 }
+
+#[test]
+#[ignore = "needs xmllint and the official XSDs (scripts/test.sh sets them up)"]
+fn converted_folders_validate_against_the_official_schema() {
+    let tmp = temp_dir("cli_structure_convert_xsd");
+    let out = tmp.join("ilms_x.xml");
+    let mut cmd = sdmxgw();
+    cmd.args(["structure", "convert"])
+        .arg(dir("ilms_x"))
+        .arg("-o")
+        .arg(&out)
+        .args(["--to", "sdmx-ml-2.1"]);
+    let o = cmd.output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    crate::util::xmllint_21(&out);
+}
