@@ -14,10 +14,8 @@ use crate::structure::StructureError;
 /// Writes one DSD.
 pub(super) fn write(x: &mut Xml, d: &DataStructure) -> Result<(), StructureError> {
     let urn = d.meta.reference(ArtefactClass::DataStructure).urn();
-    x.start(
-        "str:DataStructure",
-        maintainable_attrs(&d.meta, ArtefactClass::DataStructure),
-    );
+    let attrs = maintainable_attrs(x, &d.meta, ArtefactClass::DataStructure);
+    x.start("str:DataStructure", attrs);
     maintainable_body(x, &d.meta);
     if d.dimensions.is_empty() && d.attributes.is_empty() && d.measures.is_empty() {
         // An external-reference stub: no components.
