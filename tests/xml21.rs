@@ -870,3 +870,71 @@ fn the_writer_refuses_versions_21_cannot_say() {
     let again = xml21::read(&write(&s), "x.xml").unwrap().structures;
     assert_eq!(again.codelists[0].meta.version.to_string(), "1.2.3");
 }
+
+/// A model as another format might give it: no names on codes, no representation
+/// on the time dimension, a concept representation with neither codelist nor format.
+fn sparse() -> Structures {
+    let mut s = full().structures;
+    s.codelists[0].codes[0].names = Default::default();
+    let d = &mut s.data_structures[0];
+    let time = d
+        .dimensions
+        .iter_mut()
+        .find(|d| d.kind == DimensionKind::Time)
+        .unwrap();
+    time.representation = None;
+    s.concept_schemes[0].concepts[0].core_representation = Some(Default::default());
+    s
+}
+
+#[test]
+fn the_writer_fills_what_21_requires() {
+    let again = xml21::read(&write(&sparse()), "sparse.xml")
+        .unwrap()
+        .structures;
+    // A nameless code is named by its id; the time dimension gets the standard format.
+    assert_eq!(again.codelists[0].codes[0].names.get("en"), Some("SEX_T"));
+    let time = again.data_structures[0].time_dimension().unwrap();
+    let tf = time
+        .representation
+        .as_ref()
+        .unwrap()
+        .text_format
+        .as_ref()
+        .unwrap();
+    assert_eq!(tf.data_type.unwrap().name(), "ObservationalTimePeriod");
+    // An empty representation is left out rather than written invalid.
+    assert_eq!(
+        again.concept_schemes[0].concepts[0].core_representation,
+        None
+    );
+}
+
+#[test]
+#[ignore = "needs xmllint and the official XSDs (scripts/test.sh)"]
+fn a_sparse_model_still_writes_a_valid_message() {
+    let path = temp_dir("xml21-sparse").join("sparse.xml");
+    std::fs::write(&path, write(&sparse())).unwrap();
+    xmllint_21(&path);
+}
+
+#[test]
+fn tolerates_a_byte_order_mark_and_an_empty_message() {
+    let t = format!("\u{feff}{}", message(""));
+    let o = xml21::read(&t, "bom.xml").unwrap();
+    assert!(o.structures.is_empty());
+    assert!(o.warnings.is_empty());
+}
+
+#[test]
+fn warns_about_unknown_children_of_known_artefacts() {
+    let t = message(
+        r#"<str:Codelists><str:Codelist id="CL" agencyID="ILO"><com:Name>x</com:Name>
+<str:Code id="A"><com:Name>a</com:Name><str:Extra/></str:Code></str:Codelist></str:Codelists>"#,
+    );
+    let o = xml21::read(&t, "u.xml").unwrap();
+    assert_eq!(o.structures.codelists[0].codes.len(), 1);
+    assert_eq!(o.warnings.len(), 1);
+    let w = o.warnings[0].to_string();
+    assert!(w.starts_with("u.xml:3:40: warning: skipped <Extra>"), "{w}");
+}

@@ -187,8 +187,12 @@ pub(super) fn wrapped_item_ref(x: &mut Xml, name: &str, r: &ItemRef) {
 }
 
 /// A representation element (`CoreRepresentation`, `LocalRepresentation`): the
-/// schema allows either a text format or an enumeration with its format.
+/// schema allows either a text format or an enumeration with its format, so a
+/// representation with neither is left out.
 pub(super) fn representation(x: &mut Xml, name: &str, rep: &Representation) {
+    if rep.enumeration.is_none() && rep.text_format.is_none() {
+        return;
+    }
     x.start(name, vec![]);
     match &rep.enumeration {
         Some(e) => {
