@@ -46,12 +46,13 @@ impl Ctx<'_> {
         });
     }
 
-    /// Warns about every element child of `node` whose local name is not in `known`:
-    /// the standard allows it, the gateway does not keep it.
+    /// Warns about every element child of `node` whose local name is neither in
+    /// `known` nor one of the annotations, names and descriptions every nameable
+    /// element has: the standard allows it, the gateway does not keep it.
     pub fn skip_unknown(&mut self, node: Node<'_, '_>, known: &[&str], within: &str) {
         for c in elements(node) {
             let name = c.tag_name().name();
-            if !known.contains(&name) {
+            if !known.contains(&name) && !common::NAMEABLE.contains(&name) {
                 self.warn(
                     c,
                     format!("skipped <{name}> in {within}: the gateway does not use it"),
