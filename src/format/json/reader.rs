@@ -774,7 +774,7 @@ impl JsonReader<'_> {
     ) -> Result<(), DataError> {
         let at = format!(".dimensionGroupAttributes[{name:?}]");
         let s = self.st();
-        let mut all: Vec<&Comp> = s
+        let all: Vec<&Comp> = s
             .dims
             .dataset
             .iter()
