@@ -829,3 +829,68 @@ fn reads_the_constructed_full_sample() {
     let o = obs_at(&c, 3, &[("CURRENCY", "NZD"), ("TIME_PERIOD", "2013-01-21")]);
     assert_eq!(o.measures.get("OBS_VALUE"), Some("1.5925"));
 }
+
+#[test]
+fn many_observations_round_trip_through_the_spool_and_the_stream() {
+    use sdmx_gateway::data::{DataSetHeader, SeriesKey, Values};
+    let dsd = data_dsd::ilms();
+    let mut out = Vec::new();
+    {
+        let mut w = open_writer(
+            DataFormat::Json20,
+            &mut out,
+            WriteOptions {
+                dsd: Some(&dsd),
+                structure: None,
+                dimension_at_observation: None,
+            },
+        )
+        .unwrap();
+        w.dataset(&DataSetHeader {
+            structure: None,
+            action: Action::Information,
+            dimension_at_observation: ObsDimension::Time,
+            attributes: Values::new(),
+            extra: Values::new(),
+        })
+        .unwrap();
+        let mut s = SeriesKey::default();
+        let mut o = sdmx_gateway::data::Obs::default();
+        for area in 0..10 {
+            s.key.clear();
+            s.key.push("FREQ", "A");
+            s.key.push("REF_AREA", &format!("C{area}"));
+            s.key.push("SEX", "T");
+            w.series(&s).unwrap();
+            for t in 0..2000 {
+                o.key.clear();
+                o.key.push("TIME_PERIOD", &(1000 + t).to_string());
+                o.measures.clear();
+                o.measures.push("OBS_VALUE", &format!("{area}.{t}"));
+                w.obs(&o).unwrap();
+            }
+        }
+        w.end_dataset().unwrap();
+        w.finish(&Default::default()).unwrap();
+    }
+    let mut reader = open_reader(
+        DataFormat::Json20,
+        Cursor::new(out),
+        ReadOptions {
+            source: "big.json",
+            dsd: Some(&dsd),
+            structure: None,
+        },
+    )
+    .unwrap();
+    let mut sink = CollectSink::default();
+    let summary = pump(&mut reader, &mut sink).unwrap();
+    assert_eq!(summary.series, 10);
+    assert_eq!(summary.observations, 20_000);
+    let o = obs_at(
+        &sink.collected,
+        0,
+        &[("REF_AREA", "C7"), ("TIME_PERIOD", "2999")],
+    );
+    assert_eq!(o.measures.get("OBS_VALUE"), Some("7.1999"));
+}
