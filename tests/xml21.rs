@@ -938,3 +938,14 @@ fn warns_about_unknown_children_of_known_artefacts() {
     let w = o.warnings[0].to_string();
     assert!(w.starts_with("u.xml:3:40: warning: skipped <Extra>"), "{w}");
 }
+
+#[test]
+fn a_data_message_is_not_a_structure_message() {
+    let t = std::fs::read_to_string(fixture("data/tck/DataXML.xml")).unwrap();
+    match xml21::read(&t, "DataXML.xml") {
+        Err(StructureError::NotAStructureMessage { message, .. }) => {
+            assert!(message.contains("<StructureSpecificData>"), "{message}");
+        }
+        other => panic!("expected not-a-structure-message, got {other:?}"),
+    }
+}
