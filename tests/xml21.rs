@@ -938,3 +938,63 @@ fn warns_about_unknown_children_of_known_artefacts() {
     let w = o.warnings[0].to_string();
     assert!(w.starts_with("u.xml:3:40: warning: skipped <Extra>"), "{w}");
 }
+
+#[test]
+fn a_data_message_is_not_a_structure_message() {
+    let t = std::fs::read_to_string(fixture("data/tck/DataXML.xml")).unwrap();
+    match xml21::read(&t, "DataXML.xml") {
+        Err(StructureError::NotAStructureMessage { message, .. }) => {
+            assert!(message.contains("<StructureSpecificData>"), "{message}");
+        }
+        other => panic!("expected not-a-structure-message, got {other:?}"),
+    }
+}
+
+#[test]
+fn reads_the_ecb_exchange_rate_dsd() {
+    let s = load("ECB+ECB_EXR1+1.0.xml").structures;
+    let d = &s.data_structures[0];
+    assert_eq!(
+        d.meta.reference(ArtefactClass::DataStructure).short(),
+        "ECB:ECB_EXR1(1.0)"
+    );
+    let dims: Vec<&str> = d.dimensions.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(
+        dims,
+        [
+            "FREQ",
+            "CURRENCY",
+            "CURRENCY_DENOM",
+            "EXR_TYPE",
+            "EXR_SUFFIX",
+            "TIME_PERIOD"
+        ]
+    );
+    assert_eq!(d.attributes.len(), 24);
+    assert_eq!(d.groups.len(), 1);
+    assert_eq!(d.groups[0].id, "Group");
+    assert_eq!(
+        d.groups[0].dimensions,
+        ["CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX"].map(str::to_owned)
+    );
+    let decimals = d.attribute("DECIMALS").unwrap();
+    assert_eq!(decimals.usage, UsageStatus::Mandatory);
+    assert_eq!(
+        decimals
+            .representation
+            .as_ref()
+            .unwrap()
+            .enumeration
+            .as_ref()
+            .unwrap()
+            .short(),
+        "ECB:CL_DECIMALS(1.0)"
+    );
+    // Attached to the group's four dimensions: a group-level attribute in data.
+    assert_eq!(
+        d.attachment_level(decimals, Some("TIME_PERIOD")),
+        sdmx_gateway::model::AttachmentLevel::Group
+    );
+    let obs_status = d.attribute("OBS_STATUS").unwrap();
+    assert_eq!(obs_status.relationship, AttributeRelationship::Observation);
+}
