@@ -19,7 +19,19 @@ pub(crate) fn parse<'a>(text: &'a str, source: &str) -> Result<Document<'a>, Str
         let pos = e.pos();
         let location = Location::new(source, pos.row, pos.col);
         match e {
-            roxmltree::Error::DtdDetected => StructureError::Doctype { location },
+            roxmltree::Error::DtdDetected => StructureError::Doctype {
+                location: text
+                    .find("<!DOCTYPE")
+                    .map_or(location, |at| offset_location(text, at, source)),
+            },
+            // roxmltree places these at 1:1; the problem is where the text stops.
+            roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => {
+                StructureError::Malformed {
+                    location: offset_location(text, text.len(), source),
+                    what: "XML",
+                    message: format!("{e}: the file is truncated"),
+                }
+            }
             other => StructureError::Malformed {
                 location,
                 what: "XML",
@@ -27,6 +39,17 @@ pub(crate) fn parse<'a>(text: &'a str, source: &str) -> Result<Document<'a>, Str
             },
         }
     })
+}
+
+/// The 1-based line and column of byte `offset` of `text`.
+fn offset_location(text: &str, offset: usize, source: &str) -> Location {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() as u32 + 1;
+    let column = before[before.rfind('\n').map_or(0, |p| p + 1)..]
+        .chars()
+        .count() as u32
+        + 1;
+    Location::new(source, line, column)
 }
 
 /// The location of `node` in `source`.
