@@ -285,10 +285,40 @@ fn reads_code_hierarchies_and_skips_category_schemes_with_warnings() {
 }
 
 #[test]
-fn reads_concept_core_representation() {
+fn reads_a_partial_concept_scheme_and_a_provider_scheme() {
     let s = load("DataAvailabilityRefConceptScheme.xml").structures;
     let cs = &s.concept_schemes[0];
-    assert!(!cs.concepts.is_empty());
+    assert_eq!(cs.meta.id, "ECB_CONCEPTS");
+    assert_eq!(cs.meta.is_final, Some(false));
+    let ids: Vec<&str> = cs.concepts.iter().map(|c| c.item.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "CURRENCY",
+            "FREQ",
+            "CURRENCY_DENOM",
+            "EXR_SUFFIX",
+            "EXR_TYPE",
+            "TIME_PERIOD"
+        ]
+    );
+    let s = load("DataAvailabilityRefProvScheme.xml").structures;
+    let p = &s.data_provider_schemes[0];
+    assert_eq!(
+        (p.meta.agency.as_str(), p.meta.id.as_str()),
+        ("ECB", "DATA_PROVIDERS")
+    );
+    assert_eq!(p.providers.len(), 1);
+    assert_eq!(p.providers[0].item.id, "ECB");
+    let c = &s.constraints[0];
+    assert_eq!(c.attachment.dataflows[0].id, "EXR");
+    let currencies: Vec<&str> = c.cube_regions[0].key_values[0]
+        .values
+        .iter()
+        .take(3)
+        .map(|v| v.value.as_str())
+        .collect();
+    assert_eq!(currencies, ["RON", "EGP", "BGN"]);
 }
 
 #[test]
@@ -315,9 +345,37 @@ fn reads_cube_regions_with_include_flags() {
 fn reads_data_key_sets() {
     let s = load("contentconstraint_DataKeysets.xml").structures;
     let c = &s.constraints[0];
-    assert!(!c.data_key_sets.is_empty());
+    // A dotted (nested) agency id.
+    assert_eq!(c.meta.agency, "ECB.DISS");
+    assert_eq!(c.meta.id, "SEC_PUB_CONSTRAINTS");
+    assert_eq!(c.role, ConstraintRole::Allowed);
+    assert_eq!(
+        c.attachment.dataflows[0].urn(),
+        "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB.DISS:SEC_PUB(1.0)"
+    );
+    assert_eq!(c.data_key_sets.len(), 1);
     let ks = &c.data_key_sets[0];
-    assert!(!ks.keys.is_empty());
+    assert!(!ks.included);
+    assert_eq!(ks.keys.len(), 398);
+    let first: Vec<(&str, &str)> = ks.keys[0]
+        .values
+        .iter()
+        .map(|(d, v)| (d.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        first,
+        [
+            ("FREQ", "M"),
+            ("REF_AREA", "A1"),
+            ("SEC_ISSUING_SECTOR", "1000"),
+            ("SEC_ITEM", "F33000"),
+            ("SEC_VALUATION", "N"),
+            ("DATA_TYPE_SEC", "1"),
+            ("CURRENCY_TRANS", "EUR"),
+            ("SERIES_DENOM", "E"),
+            ("SEC_SUFFIX", "Z")
+        ]
+    );
 }
 
 #[test]
@@ -786,4 +844,157 @@ fn the_writer_refuses_what_21_cannot_say() {
     let e = xml21::write(&s, &MessageHeader::default(), &mut out).unwrap_err();
     assert!(matches!(e, StructureError::Unsupported { .. }), "{e}");
     assert!(e.to_string().contains("CR_MIG"), "{e}");
+}
+
+#[test]
+fn the_writer_refuses_versions_21_cannot_say() {
+    let mut s = full().structures;
+    s.codelists[0].meta.version = "1.0.0-draft".parse().unwrap();
+    let mut out = Vec::new();
+    let e = xml21::write(&s, &MessageHeader::default(), &mut out).unwrap_err();
+    assert!(e.to_string().contains("CL_SEX(1.0.0-draft)"), "{e}");
+    assert!(
+        out.is_empty(),
+        "nothing is written when the message cannot be"
+    );
+    let mut s = full().structures;
+    s.dataflows[0].structure.as_mut().unwrap().version = "~".parse().unwrap();
+    let e = xml21::write(&s, &MessageHeader::default(), &mut Vec::new()).unwrap_err();
+    assert!(
+        e.to_string().contains("DF_MIG") && e.to_string().contains("version ~"),
+        "{e}"
+    );
+    // Semantic versions without extension are fine in 2.1.
+    let mut s = full().structures;
+    s.codelists[0].meta.version = "1.2.3".parse().unwrap();
+    let again = xml21::read(&write(&s), "x.xml").unwrap().structures;
+    assert_eq!(again.codelists[0].meta.version.to_string(), "1.2.3");
+}
+
+/// A model as another format might give it: no names on codes, no representation
+/// on the time dimension, a concept representation with neither codelist nor format.
+fn sparse() -> Structures {
+    let mut s = full().structures;
+    s.codelists[0].codes[0].names = Default::default();
+    let d = &mut s.data_structures[0];
+    let time = d
+        .dimensions
+        .iter_mut()
+        .find(|d| d.kind == DimensionKind::Time)
+        .unwrap();
+    time.representation = None;
+    s.concept_schemes[0].concepts[0].core_representation = Some(Default::default());
+    s
+}
+
+#[test]
+fn the_writer_fills_what_21_requires() {
+    let again = xml21::read(&write(&sparse()), "sparse.xml")
+        .unwrap()
+        .structures;
+    // A nameless code is named by its id; the time dimension gets the standard format.
+    assert_eq!(again.codelists[0].codes[0].names.get("en"), Some("SEX_T"));
+    let time = again.data_structures[0].time_dimension().unwrap();
+    let tf = time
+        .representation
+        .as_ref()
+        .unwrap()
+        .text_format
+        .as_ref()
+        .unwrap();
+    assert_eq!(tf.data_type.unwrap().name(), "ObservationalTimePeriod");
+    // An empty representation is left out rather than written invalid.
+    assert_eq!(
+        again.concept_schemes[0].concepts[0].core_representation,
+        None
+    );
+}
+
+#[test]
+#[ignore = "needs xmllint and the official XSDs (scripts/test.sh)"]
+fn a_sparse_model_still_writes_a_valid_message() {
+    let path = temp_dir("xml21-sparse").join("sparse.xml");
+    std::fs::write(&path, write(&sparse())).unwrap();
+    xmllint_21(&path);
+}
+
+#[test]
+fn tolerates_a_byte_order_mark_and_an_empty_message() {
+    let t = format!("\u{feff}{}", message(""));
+    let o = xml21::read(&t, "bom.xml").unwrap();
+    assert!(o.structures.is_empty());
+    assert!(o.warnings.is_empty());
+}
+
+#[test]
+fn warns_about_unknown_children_of_known_artefacts() {
+    let t = message(
+        r#"<str:Codelists><str:Codelist id="CL" agencyID="ILO"><com:Name>x</com:Name>
+<str:Code id="A"><com:Name>a</com:Name><str:Extra/></str:Code></str:Codelist></str:Codelists>"#,
+    );
+    let o = xml21::read(&t, "u.xml").unwrap();
+    assert_eq!(o.structures.codelists[0].codes.len(), 1);
+    assert_eq!(o.warnings.len(), 1);
+    let w = o.warnings[0].to_string();
+    assert!(w.starts_with("u.xml:3:40: warning: skipped <Extra>"), "{w}");
+}
+
+#[test]
+fn a_data_message_is_not_a_structure_message() {
+    let t = std::fs::read_to_string(fixture("data/tck/DataXML.xml")).unwrap();
+    match xml21::read(&t, "DataXML.xml") {
+        Err(StructureError::NotAStructureMessage { message, .. }) => {
+            assert!(message.contains("<StructureSpecificData>"), "{message}");
+        }
+        other => panic!("expected not-a-structure-message, got {other:?}"),
+    }
+}
+
+#[test]
+fn reads_the_ecb_exchange_rate_dsd() {
+    let s = load("ECB+ECB_EXR1+1.0.xml").structures;
+    let d = &s.data_structures[0];
+    assert_eq!(
+        d.meta.reference(ArtefactClass::DataStructure).short(),
+        "ECB:ECB_EXR1(1.0)"
+    );
+    let dims: Vec<&str> = d.dimensions.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(
+        dims,
+        [
+            "FREQ",
+            "CURRENCY",
+            "CURRENCY_DENOM",
+            "EXR_TYPE",
+            "EXR_SUFFIX",
+            "TIME_PERIOD"
+        ]
+    );
+    assert_eq!(d.attributes.len(), 24);
+    assert_eq!(d.groups.len(), 1);
+    assert_eq!(d.groups[0].id, "Group");
+    assert_eq!(
+        d.groups[0].dimensions,
+        ["CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX"].map(str::to_owned)
+    );
+    let decimals = d.attribute("DECIMALS").unwrap();
+    assert_eq!(decimals.usage, UsageStatus::Mandatory);
+    assert_eq!(
+        decimals
+            .representation
+            .as_ref()
+            .unwrap()
+            .enumeration
+            .as_ref()
+            .unwrap()
+            .short(),
+        "ECB:CL_DECIMALS(1.0)"
+    );
+    // Attached to the group's four dimensions: a group-level attribute in data.
+    assert_eq!(
+        d.attachment_level(decimals, Some("TIME_PERIOD")),
+        sdmx_gateway::model::AttachmentLevel::Group
+    );
+    let obs_status = d.attribute("OBS_STATUS").unwrap();
+    assert_eq!(obs_status.relationship, AttributeRelationship::Observation);
 }

@@ -3,7 +3,7 @@
 use roxmltree::Node;
 
 use super::Ctx;
-use super::common::{NAMEABLE, item, maintainable};
+use super::common::{item, maintainable};
 use crate::model::{ArtefactClass, Codelist};
 use crate::structure::StructureError;
 use crate::structure::xml_util::{bool_attr, children};
@@ -15,9 +15,9 @@ pub(super) fn read(ctx: &mut Ctx<'_>, node: Node<'_, '_>) -> Result<Codelist, St
     let mut codes = Vec::new();
     for c in children(node, STR, "Code") {
         codes.push(item(ctx, c, &label)?);
-        ctx.skip_unknown(c, &[NAMEABLE, &["Parent"]].concat(), &label);
+        ctx.skip_unknown(c, &["Parent"], &label);
     }
-    ctx.skip_unknown(node, &[NAMEABLE, &["Code"]].concat(), &label);
+    ctx.skip_unknown(node, &["Code"], &label);
     Ok(Codelist {
         is_partial: bool_attr(node, "isPartial", ctx.source, &label)?,
         meta,

@@ -3,7 +3,7 @@
 use roxmltree::Node;
 
 use super::Ctx;
-use super::common::{NAMEABLE, item, maintainable, representation};
+use super::common::{item, maintainable, representation};
 use crate::model::{ArtefactClass, Concept, ConceptScheme};
 use crate::structure::StructureError;
 use crate::structure::xml_util::{child, children};
@@ -20,16 +20,12 @@ pub(super) fn read(ctx: &mut Ctx<'_>, node: Node<'_, '_>) -> Result<ConceptSchem
             Some(r) => Some(representation(ctx, r, &here)?),
             None => None,
         };
-        ctx.skip_unknown(
-            c,
-            &[NAMEABLE, &["Parent", "CoreRepresentation"]].concat(),
-            &here,
-        );
+        ctx.skip_unknown(c, &["Parent", "CoreRepresentation"], &here);
         concepts.push(Concept {
             item,
             core_representation,
         });
     }
-    ctx.skip_unknown(node, &[NAMEABLE, &["Concept"]].concat(), &label);
+    ctx.skip_unknown(node, &["Concept"], &label);
     Ok(ConceptScheme { meta, concepts })
 }

@@ -3,7 +3,7 @@
 use roxmltree::Node;
 
 use super::Ctx;
-use super::common::{NAMEABLE, item_ref, maintainable, maintainable_ref};
+use super::common::{item_ref, maintainable, maintainable_ref};
 use crate::model::{
     ArtefactClass, ConstraintAttachment, ConstraintRole, ContentConstraint, CubeRegion, DataKey,
     DataKeySet, MemberSelection, SelectionValue, TimeRange, TimeRangeBound,
@@ -44,11 +44,7 @@ pub(super) fn read(
     }
     ctx.skip_unknown(
         node,
-        &[
-            NAMEABLE,
-            &["ConstraintAttachment", "DataKeySet", "CubeRegion"],
-        ]
-        .concat(),
+        &["ConstraintAttachment", "DataKeySet", "CubeRegion"],
         &label,
     );
     Ok(ContentConstraint {

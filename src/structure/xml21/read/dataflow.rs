@@ -3,7 +3,7 @@
 use roxmltree::Node;
 
 use super::Ctx;
-use super::common::{NAMEABLE, maintainable, maintainable_ref};
+use super::common::{maintainable, maintainable_ref};
 use crate::model::{ArtefactClass, Dataflow};
 use crate::structure::StructureError;
 use crate::structure::xml_util::child;
@@ -21,6 +21,6 @@ pub(super) fn read(ctx: &mut Ctx<'_>, node: Node<'_, '_>) -> Result<Dataflow, St
         )?),
         None => None,
     };
-    ctx.skip_unknown(node, &[NAMEABLE, &["Structure"]].concat(), &label);
+    ctx.skip_unknown(node, &["Structure"], &label);
     Ok(Dataflow { meta, structure })
 }

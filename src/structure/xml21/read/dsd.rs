@@ -4,7 +4,7 @@ use roxmltree::Node;
 
 use super::Ctx;
 use super::common::{
-    NAMEABLE, annotations, item_ref, local_ref_id, maintainable, maintainable_ref, representation,
+    annotations, item_ref, local_ref_id, maintainable, maintainable_ref, representation,
 };
 use crate::model::{
     ArtefactClass, Attribute, AttributeRelationship, DataStructure, Dimension, DimensionKind,
@@ -85,11 +85,7 @@ pub(super) fn read(ctx: &mut Ctx<'_>, node: Node<'_, '_>) -> Result<DataStructur
         groups: Vec::new(),
         metadata_structure: None,
     };
-    ctx.skip_unknown(
-        node,
-        &[NAMEABLE, &["DataStructureComponents"]].concat(),
-        &label,
-    );
+    ctx.skip_unknown(node, &["DataStructureComponents"], &label);
     let Some(components) = child(node, STR, "DataStructureComponents") else {
         return Ok(dsd);
     };

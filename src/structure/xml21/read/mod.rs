@@ -46,12 +46,13 @@ impl Ctx<'_> {
         });
     }
 
-    /// Warns about every element child of `node` whose local name is not in `known`:
-    /// the standard allows it, the gateway does not keep it.
+    /// Warns about every element child of `node` whose local name is neither in
+    /// `known` nor one of the annotations, names and descriptions every nameable
+    /// element has: the standard allows it, the gateway does not keep it.
     pub fn skip_unknown(&mut self, node: Node<'_, '_>, known: &[&str], within: &str) {
         for c in elements(node) {
             let name = c.tag_name().name();
-            if !known.contains(&name) {
+            if !known.contains(&name) && !common::NAMEABLE.contains(&name) {
                 self.warn(
                     c,
                     format!("skipped <{name}> in {within}: the gateway does not use it"),
@@ -98,25 +99,26 @@ pub(super) fn read(text: &str, source: &str) -> Result<ReadOutcome, StructureErr
     })
 }
 
-/// The artefacts read so far and where each URN was first seen, to refuse two
-/// different definitions of one URN within a message.
+/// The artefacts read so far and where each URN was first seen (byte offset and
+/// index in its list), to refuse two different definitions of one URN within a
+/// message. Offsets become line and column only on conflict: computing them is a
+/// scan from the start of the text.
 #[derive(Default)]
 struct Accumulator {
     structures: Structures,
-    seen: HashMap<String, (Location, usize)>,
+    seen: HashMap<String, (usize, usize)>,
 }
 
 impl Accumulator {
     /// Adds `item` unless an identical one with the same URN is already there.
     fn add<T: PartialEq>(
         ctx: &mut Ctx<'_>,
-        seen: &mut HashMap<String, (Location, usize)>,
+        seen: &mut HashMap<String, (usize, usize)>,
         list: &mut Vec<T>,
         node: Node<'_, '_>,
         urn: String,
         item: T,
     ) -> Result<(), StructureError> {
-        let here = xml_util::location(node, ctx.source);
         if let Some((first, index)) = seen.get(&urn) {
             if list.get(*index) == Some(&item) {
                 ctx.warn(
@@ -125,13 +127,14 @@ impl Accumulator {
                 );
                 return Ok(());
             }
+            let pos = node.document().text_pos_at(*first);
             return Err(StructureError::Conflict {
                 urn,
-                first: first.to_string(),
-                second: here.to_string(),
+                first: Location::new(ctx.source, pos.row, pos.col).to_string(),
+                second: xml_util::location(node, ctx.source).to_string(),
             });
         }
-        seen.insert(urn, (here, list.len()));
+        seen.insert(urn, (node.range().start, list.len()));
         list.push(item);
         Ok(())
     }

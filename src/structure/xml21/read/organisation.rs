@@ -3,7 +3,7 @@
 use roxmltree::Node;
 
 use super::Ctx;
-use super::common::{NAMEABLE, item, item_ref, localised, maintainable, maintainable_ref};
+use super::common::{item, item_ref, localised, maintainable, maintainable_ref};
 use crate::model::{
     Agency, AgencyScheme, ArtefactClass, Contact, DataProvider, DataProviderScheme,
     ProvisionAgreement,
@@ -55,10 +55,10 @@ pub(super) fn read_agency_scheme(
     for a in children(node, STR, "Agency") {
         let item = item(ctx, a, &label)?;
         let contacts = contacts(ctx, a, &label);
-        ctx.skip_unknown(a, &[NAMEABLE, &["Contact"]].concat(), &label);
+        ctx.skip_unknown(a, &["Contact"], &label);
         agencies.push(Agency { item, contacts });
     }
-    ctx.skip_unknown(node, &[NAMEABLE, &["Agency"]].concat(), &label);
+    ctx.skip_unknown(node, &["Agency"], &label);
     Ok(AgencyScheme { meta, agencies })
 }
 
@@ -72,10 +72,10 @@ pub(super) fn read_provider_scheme(
     for a in children(node, STR, "DataProvider") {
         let item = item(ctx, a, &label)?;
         let contacts = contacts(ctx, a, &label);
-        ctx.skip_unknown(a, &[NAMEABLE, &["Contact"]].concat(), &label);
+        ctx.skip_unknown(a, &["Contact"], &label);
         providers.push(DataProvider { item, contacts });
     }
-    ctx.skip_unknown(node, &[NAMEABLE, &["DataProvider"]].concat(), &label);
+    ctx.skip_unknown(node, &["DataProvider"], &label);
     Ok(DataProviderScheme { meta, providers })
 }
 
@@ -106,11 +106,7 @@ pub(super) fn read_provision_agreement(
     };
     let dataflow = maintainable_ref(ctx, usage, ArtefactClass::Dataflow, &label)?;
     let data_provider = item_ref(ctx, provider, ArtefactClass::DataProviderScheme, &label)?;
-    ctx.skip_unknown(
-        node,
-        &[NAMEABLE, &["StructureUsage", "DataProvider"]].concat(),
-        &label,
-    );
+    ctx.skip_unknown(node, &["StructureUsage", "DataProvider"], &label);
     Ok(Some(ProvisionAgreement {
         meta,
         dataflow,

@@ -6,20 +6,24 @@ use std::borrow::Cow;
 use super::xml::{Attrs, Xml};
 use crate::model::{
     Annotation, ArtefactClass, ArtefactRef, Item, ItemRef, LocalisedText, MaintainableMeta,
-    Representation, TextFormat,
+    Representation, TextFormat, VersionReq,
 };
 
 /// The attributes of a maintainable artefact, in schema order.
-pub(super) fn maintainable_attrs(meta: &MaintainableMeta, class: ArtefactClass) -> Attrs<'_> {
-    let mut a: Attrs<'_> = vec![
-        ("id", meta.id.as_str().into()),
-        ("urn", meta.reference(class).urn().into()),
-    ];
+pub(super) fn maintainable_attrs<'a>(
+    x: &mut Xml,
+    meta: &'a MaintainableMeta,
+    class: ArtefactClass,
+) -> Attrs<'a> {
+    let urn = meta.reference(class).urn();
+    x.artefact = urn.clone();
+    let version = version_text(x, &VersionReq::Exact(meta.version.clone()));
+    let mut a: Attrs<'_> = vec![("id", meta.id.as_str().into()), ("urn", urn.into())];
     if let Some(uri) = &meta.uri {
         a.push(("uri", uri.as_str().into()));
     }
     a.push(("agencyID", meta.agency.as_str().into()));
-    a.push(("version", meta.version.to_string().into()));
+    a.push(("version", version.into()));
     if let Some(f) = meta.is_final {
         a.push(("isFinal", bool_text(f)));
     }
@@ -33,6 +37,20 @@ pub(super) fn maintainable_attrs(meta: &MaintainableMeta, class: ArtefactClass) 
         a.push(("validTo", v.as_str().into()));
     }
     a
+}
+
+/// A version as 2.1 writes it (`[0-9]+(\.[0-9]+)*`): 3.0 drafts (`1.0.0-draft`)
+/// and version queries (`latest`, `1.0+.0`) have no 2.1 form and are refused.
+fn version_text(x: &mut Xml, v: &VersionReq) -> String {
+    match v {
+        VersionReq::Exact(e) if e.extension().is_none() => e.to_string(),
+        other => {
+            x.fail(format!(
+                "version {other} has no SDMX-ML 2.1 form (2.1 versions are numbers separated by dots)"
+            ));
+            other.to_string()
+        }
+    }
 }
 
 /// `true` / `false`.
@@ -128,7 +146,7 @@ pub(super) fn maintainable_ref(x: &mut Xml, r: &ArtefactRef, with_class: bool) {
     let mut a: Attrs<'_> = vec![
         ("agencyID", r.agency.as_str().into()),
         ("id", r.id.as_str().into()),
-        ("version", r.version.to_string().into()),
+        ("version", version_text(x, &r.version).into()),
     ];
     if with_class {
         a.push(("class", r.class.name().into()));
@@ -140,15 +158,13 @@ pub(super) fn maintainable_ref(x: &mut Xml, r: &ArtefactRef, with_class: bool) {
 /// `<Ref …/>` to an item (concept, data provider) of a scheme.
 pub(super) fn item_ref(x: &mut Xml, r: &ItemRef) {
     let class = r.scheme.class.item_class().unwrap_or(r.scheme.class);
+    let version = version_text(x, &r.scheme.version);
     x.empty(
         "Ref",
         vec![
             ("agencyID", r.scheme.agency.as_str().into()),
             ("maintainableParentID", r.scheme.id.as_str().into()),
-            (
-                "maintainableParentVersion",
-                r.scheme.version.to_string().into(),
-            ),
+            ("maintainableParentVersion", version.into()),
             ("id", r.item_id.as_str().into()),
             ("class", class.name().into()),
             ("package", class.package().into()),
@@ -171,8 +187,12 @@ pub(super) fn wrapped_item_ref(x: &mut Xml, name: &str, r: &ItemRef) {
 }
 
 /// A representation element (`CoreRepresentation`, `LocalRepresentation`): the
-/// schema allows either a text format or an enumeration with its format.
+/// schema allows either a text format or an enumeration with its format, so a
+/// representation with neither is left out.
 pub(super) fn representation(x: &mut Xml, name: &str, rep: &Representation) {
+    if rep.enumeration.is_none() && rep.text_format.is_none() {
+        return;
+    }
     x.start(name, vec![]);
     match &rep.enumeration {
         Some(e) => {

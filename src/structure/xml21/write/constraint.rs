@@ -14,7 +14,7 @@ use crate::structure::StructureError;
 /// Writes one content constraint.
 pub(super) fn write(x: &mut Xml, c: &ContentConstraint) -> Result<(), StructureError> {
     let urn = c.meta.reference(ArtefactClass::ContentConstraint).urn();
-    let mut attrs = maintainable_attrs(&c.meta, ArtefactClass::ContentConstraint);
+    let mut attrs = maintainable_attrs(x, &c.meta, ArtefactClass::ContentConstraint);
     let role = match c.role {
         ConstraintRole::Allowed => "Allowed",
         ConstraintRole::Actual => "Actual",

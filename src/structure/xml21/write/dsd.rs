@@ -6,18 +6,16 @@ use super::common::{
 };
 use super::xml::{Attrs, Xml};
 use crate::model::{
-    Annotation, ArtefactClass, AttributeRelationship, DataStructure, DimensionKind, ItemRef,
-    Representation, UsageStatus,
+    Annotation, ArtefactClass, AttributeRelationship, DataStructure, DataType, DimensionKind,
+    ItemRef, Representation, TextFormat, UsageStatus,
 };
 use crate::structure::StructureError;
 
 /// Writes one DSD.
 pub(super) fn write(x: &mut Xml, d: &DataStructure) -> Result<(), StructureError> {
     let urn = d.meta.reference(ArtefactClass::DataStructure).urn();
-    x.start(
-        "str:DataStructure",
-        maintainable_attrs(&d.meta, ArtefactClass::DataStructure),
-    );
+    let attrs = maintainable_attrs(x, &d.meta, ArtefactClass::DataStructure);
+    x.start("str:DataStructure", attrs);
     maintainable_body(x, &d.meta);
     if d.dimensions.is_empty() && d.attributes.is_empty() && d.measures.is_empty() {
         // An external-reference stub: no components.
@@ -50,6 +48,16 @@ pub(super) fn write(x: &mut Xml, d: &DataStructure) -> Result<(), StructureError
         } else {
             &dim.roles
         };
+        // 2.1 requires the time dimension's text format; sources that leave it out
+        // (other formats) mean the standard one.
+        let time_default;
+        let mut rep = dim.representation.as_ref();
+        if dim.kind == DimensionKind::Time
+            && rep.is_none_or(|r| r.text_format.is_none() && r.enumeration.is_none())
+        {
+            time_default = Representation::text(TextFormat::of(DataType::ObservationalTimePeriod));
+            rep = Some(&time_default);
+        }
         component(
             x,
             &urn,
@@ -57,7 +65,7 @@ pub(super) fn write(x: &mut Xml, d: &DataStructure) -> Result<(), StructureError
             attrs,
             &dim.annotations,
             dim.concept.as_ref(),
-            dim.representation.as_ref(),
+            rep,
             roles,
         )?;
         x.end(name);
@@ -167,9 +175,7 @@ fn component(
     item_ref(x, concept);
     x.end("str:ConceptIdentity");
     if let Some(r) = rep {
-        if r.enumeration.is_some() || r.text_format.is_some() {
-            representation(x, "str:LocalRepresentation", r);
-        }
+        representation(x, "str:LocalRepresentation", r);
     }
     for role in roles {
         x.start("str:ConceptRole", vec![]);

@@ -9,7 +9,7 @@ use crate::model::{
 
 /// A `str:Codelist`.
 pub(super) fn codelist(x: &mut Xml, c: &Codelist) {
-    let mut attrs = maintainable_attrs(&c.meta, ArtefactClass::Codelist);
+    let mut attrs = maintainable_attrs(x, &c.meta, ArtefactClass::Codelist);
     if let Some(p) = c.is_partial {
         attrs.push(("isPartial", bool_text(p)));
     }
@@ -25,10 +25,8 @@ pub(super) fn codelist(x: &mut Xml, c: &Codelist) {
 
 /// A `str:ConceptScheme`.
 pub(super) fn concept_scheme(x: &mut Xml, s: &ConceptScheme) {
-    x.start(
-        "str:ConceptScheme",
-        maintainable_attrs(&s.meta, ArtefactClass::ConceptScheme),
-    );
+    let attrs = maintainable_attrs(x, &s.meta, ArtefactClass::ConceptScheme);
+    x.start("str:ConceptScheme", attrs);
     maintainable_body(x, &s.meta);
     for c in &s.concepts {
         x.start("str:Concept", vec![("id", c.item.id.as_str().into())]);
@@ -43,10 +41,8 @@ pub(super) fn concept_scheme(x: &mut Xml, s: &ConceptScheme) {
 
 /// A `str:AgencyScheme`.
 pub(super) fn agency_scheme(x: &mut Xml, s: &AgencyScheme) {
-    x.start(
-        "str:AgencyScheme",
-        maintainable_attrs(&s.meta, ArtefactClass::AgencyScheme),
-    );
+    let attrs = maintainable_attrs(x, &s.meta, ArtefactClass::AgencyScheme);
+    x.start("str:AgencyScheme", attrs);
     maintainable_body(x, &s.meta);
     for a in &s.agencies {
         x.start("str:Agency", vec![("id", a.item.id.as_str().into())]);
@@ -59,10 +55,8 @@ pub(super) fn agency_scheme(x: &mut Xml, s: &AgencyScheme) {
 
 /// A `str:DataProviderScheme`.
 pub(super) fn provider_scheme(x: &mut Xml, s: &DataProviderScheme) {
-    x.start(
-        "str:DataProviderScheme",
-        maintainable_attrs(&s.meta, ArtefactClass::DataProviderScheme),
-    );
+    let attrs = maintainable_attrs(x, &s.meta, ArtefactClass::DataProviderScheme);
+    x.start("str:DataProviderScheme", attrs);
     maintainable_body(x, &s.meta);
     for p in &s.providers {
         x.start("str:DataProvider", vec![("id", p.item.id.as_str().into())]);

@@ -37,6 +37,9 @@ pub(super) fn write(
     body(&mut x, s)?;
     x.end("mes:Structures");
     x.end("mes:Structure");
+    if let Some(problem) = x.problem {
+        return Err(problem);
+    }
     out.write_all(x.buf.as_bytes())?;
     out.flush()?;
     Ok(())
@@ -67,10 +70,8 @@ fn body(x: &mut Xml, s: &Structures) -> Result<(), StructureError> {
     if !s.dataflows.is_empty() {
         x.start("str:Dataflows", vec![]);
         for d in &s.dataflows {
-            x.start(
-                "str:Dataflow",
-                maintainable_attrs(&d.meta, ArtefactClass::Dataflow),
-            );
+            let attrs = maintainable_attrs(x, &d.meta, ArtefactClass::Dataflow);
+            x.start("str:Dataflow", attrs);
             maintainable_body(x, &d.meta);
             if let Some(r) = &d.structure {
                 wrapped_ref(x, "str:Structure", r);
@@ -110,10 +111,8 @@ fn body(x: &mut Xml, s: &Structures) -> Result<(), StructureError> {
     if !s.provision_agreements.is_empty() {
         x.start("str:ProvisionAgreements", vec![]);
         for p in &s.provision_agreements {
-            x.start(
-                "str:ProvisionAgreement",
-                maintainable_attrs(&p.meta, ArtefactClass::ProvisionAgreement),
-            );
+            let attrs = maintainable_attrs(x, &p.meta, ArtefactClass::ProvisionAgreement);
+            x.start("str:ProvisionAgreement", attrs);
             maintainable_body(x, &p.meta);
             wrapped_ref(x, "str:StructureUsage", &p.dataflow);
             wrapped_item_ref(x, "str:DataProvider", &p.data_provider);

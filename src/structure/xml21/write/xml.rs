@@ -2,18 +2,36 @@
 //! and escaped text, and builds the whole message in memory (structure messages
 //! are small).
 
+use crate::structure::StructureError;
+
 /// Attributes of one element, in output order.
 pub(super) type Attrs<'a> = Vec<(&'static str, std::borrow::Cow<'a, str>)>;
 
-/// The text being built.
+/// The text being built, and the first thing found that SDMX-ML 2.1 cannot say
+/// (reported once the message is complete, so the emitting code stays linear).
 #[derive(Default)]
 pub(super) struct Xml {
     /// The document so far.
     pub buf: String,
     depth: usize,
+    /// The URN of the artefact being written, for errors.
+    pub artefact: String,
+    /// The first problem found.
+    pub problem: Option<StructureError>,
 }
 
 impl Xml {
+    /// Records a problem with the current artefact (the first one wins).
+    pub fn fail(&mut self, message: String) {
+        if self.problem.is_none() {
+            self.problem = Some(StructureError::Unsupported {
+                artefact: self.artefact.clone(),
+                format: "sdmx-ml-2.1",
+                message,
+            });
+        }
+    }
+
     fn indent(&mut self) {
         for _ in 0..self.depth {
             self.buf.push('\t');
