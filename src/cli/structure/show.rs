@@ -6,7 +6,7 @@ use std::io::Write;
 use clap::Args;
 use sdmx_gateway::model::{
     Artefact, ArtefactClass, AttributeRelationship, Codelist, DataStructure, DimensionKind,
-    ItemRef, Representation, UsageStatus,
+    ItemRef, Representation, TimeRange, TimeRangeBound, UsageStatus,
 };
 use sdmx_gateway::structure::Registry;
 use serde_json::{Value, json};
@@ -263,11 +263,15 @@ fn human(out: &mut dyn Write, registry: &Registry, a: Artefact<'_>) -> anyhow::R
                 for sel in region.key_values.iter().chain(&region.attributes) {
                     let values: Vec<&str> = sel.values.iter().map(|v| v.value.as_str()).collect();
                     let what = match &sel.time_range {
-                        Some(t) => format!("{t:?}"),
+                        Some(t) => time_range(t),
                         None => values.join(" "),
                     };
-                    let neg = if sel.include { "" } else { "not " };
-                    writeln!(out, "  {verb} region: {} {neg}in {what}", sel.component)?;
+                    if sel.time_range.is_some() {
+                        writeln!(out, "  {verb} region: {} {what}", sel.component)?;
+                    } else {
+                        let neg = if sel.include { "" } else { "not " };
+                        writeln!(out, "  {verb} region: {} {neg}in {what}", sel.component)?;
+                    }
                 }
             }
             for set in &c.data_key_sets {
@@ -301,6 +305,22 @@ fn human(out: &mut dyn Write, registry: &Registry, a: Artefact<'_>) -> anyhow::R
         }
     }
     Ok(())
+}
+
+/// A time range as `2010 <= period <= 2020` (`<` for an exclusive bound).
+fn time_range(t: &TimeRange) -> String {
+    let op = |b: &TimeRangeBound| if b.inclusive { "<=" } else { "<" };
+    match t {
+        TimeRange::Before(b) => format!("period {} {}", op(b), b.period),
+        TimeRange::After(b) => format!("{} {} period", b.period, op(b)),
+        TimeRange::Between { start, end } => format!(
+            "{} {} period {} {}",
+            start.period,
+            op(start),
+            op(end),
+            end.period
+        ),
+    }
 }
 
 fn human_dsd(out: &mut dyn Write, registry: &Registry, d: &DataStructure) -> anyhow::Result<()> {

@@ -185,8 +185,9 @@ fn period_parts(period: &str) -> Option<(&str, u32, u32, Option<u32>)> {
 pub struct AllowedValues {
     /// The component id (`SEX`).
     pub component: String,
-    /// The codelist that enumerates the component (resolved to an exact version),
-    /// or `None` for an uncoded component.
+    /// The codelist that enumerates the component (resolved to an exact version;
+    /// for a 2.1 measure dimension, the concept scheme), or `None` for an uncoded
+    /// component.
     pub codelist: Option<ArtefactRef>,
     /// The allowed codes in codelist order, or `None` when any value is allowed
     /// (an uncoded component no constraint enumerates).
@@ -460,6 +461,15 @@ impl Registry {
     /// representation, else its concept's core representation. `None` for an
     /// uncoded component or one whose codelist is not loaded.
     pub fn codelist_of(&self, dsd: &DataStructure, component: &str) -> Option<&Codelist> {
+        match self.enumeration_of(dsd, component) {
+            Some(Artefact::Codelist(cl)) => Some(cl),
+            _ => None,
+        }
+    }
+
+    /// What enumerates a component: a codelist, or for a 2.1 measure dimension a
+    /// concept scheme.
+    fn enumeration_of(&self, dsd: &DataStructure, component: &str) -> Option<Artefact<'_>> {
         let (concept, local) = if let Some(d) = dsd.dimension(component) {
             (&d.concept, &d.representation)
         } else if let Some(a) = dsd.attribute(component) {
@@ -483,10 +493,7 @@ impl Registry {
                     .clone()?
             }
         };
-        match self.locate(&enumeration) {
-            Ok(Artefact::Codelist(cl)) => Some(cl),
-            _ => None,
-        }
+        self.locate(&enumeration).ok()
     }
 
     /// The allowed constraints of the cascade, DSD level first.
@@ -538,9 +545,21 @@ impl Registry {
         component: &str,
         constraints: &[&ContentConstraint],
     ) -> AllowedValues {
-        let codelist = self.codelist_of(dsd, component);
-        let mut set = match codelist {
-            Some(cl) => Set::Only(cl.codes.iter().map(|c| c.id.clone()).collect()),
+        let enumeration = self.enumeration_of(dsd, component);
+        // The values in enumeration order: codes, or a measure dimension's concepts.
+        let order: Option<Vec<&str>> = match enumeration {
+            Some(Artefact::Codelist(cl)) => Some(cl.codes.iter().map(|c| c.id.as_str()).collect()),
+            Some(Artefact::ConceptScheme(cs)) => {
+                Some(cs.concepts.iter().map(|c| c.item.id.as_str()).collect())
+            }
+            _ => None,
+        };
+        let codelist = match enumeration {
+            Some(Artefact::Codelist(cl)) => Some(cl),
+            _ => None,
+        };
+        let mut set = match &order {
+            Some(ids) => Set::Only(ids.iter().map(|id| (*id).to_owned()).collect()),
             None => Set::any(),
         };
         let mut time = TimeWindow::default();
@@ -553,12 +572,11 @@ impl Registry {
         }
         let (codes, excluded) = match set {
             Set::Only(only) => {
-                let ordered: IndexSet<String> = match codelist {
-                    Some(cl) => cl
-                        .codes
+                let ordered: IndexSet<String> = match &order {
+                    Some(ids) => ids
                         .iter()
-                        .filter(|c| only.contains(&c.id))
-                        .map(|c| c.id.clone())
+                        .filter(|id| only.contains(**id))
+                        .map(|id| (*id).to_owned())
                         .collect(),
                     None => only
                         .into_iter()
@@ -572,7 +590,7 @@ impl Registry {
         };
         AllowedValues {
             component: component.to_owned(),
-            codelist: codelist.map(|cl| cl.meta.reference(ArtefactClass::Codelist)),
+            codelist: enumeration.map(|e| e.reference()),
             codes,
             excluded,
             time,

@@ -127,7 +127,9 @@ impl Registry {
     /// Loads every structure file named by `paths` (files, or folders searched
     /// recursively for `*.xml` and `*.json`), then indexes and resolves them.
     ///
-    /// On success returns the registry and the readers' warnings. Otherwise returns
+    /// On success returns the registry and the warnings: what the readers
+    /// tolerated, and constraints that select components or codes their DSD does
+    /// not define (ignored, as the standard's cascade would). Otherwise returns
     /// every error found (a file that cannot be read, a malformed message, the same
     /// URN defined twice with different content, a dangling or ambiguous reference),
     /// each naming the file or the referring artefact and the missing URN.
@@ -147,7 +149,7 @@ impl Registry {
 
     fn build(
         sources: Vec<(String, Structures)>,
-        warnings: Vec<Warning>,
+        mut warnings: Vec<Warning>,
         mut errors: Vec<StructureError>,
     ) -> Result<(Registry, Vec<Warning>), RegistryErrors> {
         let mut registry = Registry::default();
@@ -155,6 +157,7 @@ impl Registry {
             registry.add(&source, structures, &mut errors);
         }
         registry.links = resolve::resolve(&registry, &mut errors);
+        resolve::check_constraints(&registry, &mut warnings);
         if errors.is_empty() {
             Ok((registry, warnings))
         } else {

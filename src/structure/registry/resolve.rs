@@ -3,8 +3,11 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Artefact, ArtefactClass, ArtefactRef, ItemRef, Representation};
-use crate::structure::StructureError;
+use crate::model::{
+    Artefact, ArtefactClass, ArtefactRef, ContentConstraint, DataStructure, ItemRef,
+    MemberSelection, Representation,
+};
+use crate::structure::{Location, StructureError, Warning};
 
 use super::Registry;
 use super::lookup::Miss;
@@ -94,6 +97,121 @@ pub(super) fn resolve(registry: &Registry, errors: &mut Vec<StructureError>) -> 
     r.links
 }
 
+/// Warns about constraints that select a component their DSD does not have, or
+/// a code that is not in the component's codelist: such selections can never
+/// match, which is almost always a typo in the constraint.
+pub(super) fn check_constraints(registry: &Registry, warnings: &mut Vec<Warning>) {
+    for c in &registry.structures().constraints {
+        let urn = c.meta.reference(ArtefactClass::ContentConstraint).urn();
+        let location = Location::file(registry.source_of(&urn).unwrap_or("<registry>"));
+        let mut warn = |message: String| {
+            warnings.push(Warning {
+                location: location.clone(),
+                message: format!("{urn}: {message}"),
+            })
+        };
+        for dsd in constrained_structures(registry, c) {
+            let dsd_urn = dsd.meta.reference(ArtefactClass::DataStructure).short();
+            let selections = c.cube_regions.iter().flat_map(|r| {
+                r.key_values
+                    .iter()
+                    .map(|s| (true, s))
+                    .chain(r.attributes.iter().map(|s| (false, s)))
+            });
+            for (is_key, sel) in selections {
+                check_selection(registry, dsd, &dsd_urn, is_key, sel, &mut warn);
+            }
+            for key in c.data_key_sets.iter().flat_map(|k| &k.keys) {
+                for (dim, _) in &key.values {
+                    if dsd.dimension(dim).is_none() {
+                        warn(format!(
+                            "a key set names dimension {dim}, which {dsd_urn} does not have"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_selection(
+    registry: &Registry,
+    dsd: &DataStructure,
+    dsd_urn: &str,
+    is_key: bool,
+    sel: &MemberSelection,
+    warn: &mut impl FnMut(String),
+) {
+    let exists = if is_key {
+        dsd.dimension(&sel.component).is_some()
+    } else {
+        dsd.attribute(&sel.component).is_some() || dsd.measure(&sel.component).is_some()
+    };
+    let what = if is_key { "dimension" } else { "attribute" };
+    if !exists {
+        warn(format!(
+            "selects {what} {}, which {dsd_urn} does not have",
+            sel.component
+        ));
+        return;
+    }
+    let Some(codelist) = registry.codelist_of(dsd, &sel.component) else {
+        return;
+    };
+    if codelist.is_partial == Some(true) {
+        return; // only some codes are at hand
+    }
+    for v in &sel.values {
+        if !v.value.contains('%') && codelist.code(&v.value).is_none() {
+            warn(format!(
+                "selects {} for {what} {}, which is not a code of {}",
+                v.value,
+                sel.component,
+                codelist.meta.reference(ArtefactClass::Codelist).short()
+            ));
+        }
+    }
+}
+
+/// The DSDs a constraint applies to, through whatever it is attached to.
+fn constrained_structures<'r>(
+    registry: &'r Registry,
+    c: &ContentConstraint,
+) -> Vec<&'r DataStructure> {
+    let mut out: Vec<&DataStructure> = Vec::new();
+    let a = &c.attachment;
+    let mut add = |d: &'r DataStructure| {
+        if !out.iter().any(|x| std::ptr::eq(*x, d)) {
+            out.push(d);
+        }
+    };
+    for r in &a.data_structures {
+        if let Ok(Artefact::DataStructure(d)) = registry.locate(r) {
+            add(d);
+        }
+    }
+    let dataflows = a
+        .dataflows
+        .iter()
+        .cloned()
+        .chain(
+            a.provision_agreements
+                .iter()
+                .filter_map(|p| match registry.locate(p) {
+                    Ok(Artefact::ProvisionAgreement(pa)) => Some(pa.dataflow.clone()),
+                    _ => None,
+                }),
+        );
+    for df in dataflows {
+        if let Ok(Artefact::Dataflow(df)) = registry.locate(&df) {
+            if let Ok(d) = registry.structure_of(df) {
+                add(d);
+            }
+        }
+    }
+    out
+}
+
 /// The URN of an item with its scheme's version resolved, so that every way of
 /// referring to one data provider gives one key.
 pub(super) fn resolved_item_urn(registry: &Registry, item: &ItemRef) -> String {
@@ -124,10 +242,20 @@ impl<'r> Resolver<'r, '_> {
     /// Resolves a reference to an item: its scheme, then the item in it. True
     /// when both are found.
     fn item(&mut self, referrer: &str, target: &ItemRef) -> bool {
-        let Some(scheme) = self.artefact(referrer, &target.scheme) else {
-            return false;
+        // The error names the item (`…Concept=ILO:CS_X(1.0).AGE`): that is what
+        // was referred to, even when its whole scheme is missing.
+        let scheme = match self.registry.locate(&target.scheme) {
+            Ok(scheme) => scheme,
+            Err(miss) => {
+                self.miss(referrer, target.urn(), miss);
+                return false;
+            }
         };
         let id = target.item_id.as_str();
+        if scheme.meta().is_external_reference == Some(true) {
+            // A stub: its items live elsewhere and cannot be checked here.
+            return true;
+        }
         let present = match scheme {
             Artefact::Codelist(c) => c.code(id).is_some(),
             Artefact::ConceptScheme(c) => c.concept(id).is_some(),

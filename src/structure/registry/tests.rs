@@ -637,3 +637,132 @@ fn counts_cover_every_type() {
         (1, 3, 1, 1, 0)
     );
 }
+
+#[test]
+fn constraints_selecting_unknown_components_or_codes_are_warned_about() {
+    let mut s = sample();
+    s.constraints[1].cube_regions[0]
+        .key_values
+        .push(select("AGE", true, &["AGE_Y15-64"]));
+    s.constraints[2].cube_regions[0]
+        .key_values
+        .push(select("SEX", true, &["SEX_X", "SEX_%"]));
+    let (_, warnings) = Registry::build(vec![("x.xml".to_owned(), s)], Vec::new(), Vec::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let all: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(all[0].starts_with("x.xml: warning: urn:sdmx:org.sdmx.infomodel.registry.ContentConstraint=ILO:CR_DF_X(1.0): selects dimension AGE, which ILO:DSD_X(1.0) does not have"), "{all:?}");
+    assert!(all[1].contains("CR_PA_PHL_X(1.0): selects SEX_X for dimension SEX, which is not a code of ILO:CL_SEX(1.0)"), "{all:?}");
+    // A clean set has no warnings.
+    let (_, warnings) =
+        Registry::build(vec![("x.xml".to_owned(), sample())], Vec::new(), Vec::new()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
+fn a_measure_dimension_enumerated_by_a_concept_scheme_takes_its_concepts() {
+    let mut s = sample();
+    s.data_structures[0].dimensions[2].kind = DimensionKind::Measure;
+    s.data_structures[0].dimensions[2].representation = Some(Representation::coded(cs_ref()));
+    let r = load(s);
+    let df = r.dataflow("DF_X").unwrap();
+    let measure = r.allowed_codes(df, "SEX", None).unwrap();
+    assert_eq!(
+        measure.codelist.as_ref().map(|c| c.class),
+        Some(ArtefactClass::ConceptScheme)
+    );
+    // The concept ids are the values, in scheme order.
+    assert_eq!(
+        codes(&measure),
+        [
+            "REF_AREA",
+            "FREQ",
+            "SEX",
+            "TIME_PERIOD",
+            "OBS_VALUE",
+            "OBS_STATUS"
+        ]
+    );
+}
+
+#[test]
+fn items_of_external_reference_stubs_are_not_checked() {
+    let mut s = sample();
+    s.concept_schemes[0].concepts.clear();
+    s.concept_schemes[0].meta.is_external_reference = Some(true);
+    let r = load(s);
+    assert_eq!(r.counts().concepts, 0);
+}
+
+#[test]
+fn a_missing_scheme_is_reported_by_the_item_referred_to() {
+    let mut s = sample();
+    s.concept_schemes.clear();
+    let err = Registry::from_structures([("x.xml".to_owned(), s)]).unwrap_err();
+    let all = err
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>();
+    assert!(all.contains(&"urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=ILO:DSD_X(1.0) dimension REF_AREA refers to urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept=ILO:CS_X(1.0).REF_AREA, which is not loaded; add the file that defines it (--structure)".to_owned()), "{all:#?}");
+    // One error per component: four dimensions, one attribute, one measure.
+    assert_eq!(all.len(), 6, "{all:#?}");
+}
+
+#[test]
+fn a_reference_matching_several_versions_is_ambiguous() {
+    let mut s = sample();
+    let mut newer = s.data_structures[0].clone();
+    newer.meta.version = v("1.1");
+    s.data_structures.push(newer);
+    s.dataflows[0].structure = Some(ArtefactRef {
+        version: VersionReq::All,
+        ..dsd_ref()
+    });
+    let err = Registry::from_structures([("x.xml".to_owned(), s)]).unwrap_err();
+    assert_eq!(err.errors.len(), 1, "{err}");
+    let StructureError::Ambiguous {
+        referrer,
+        candidates,
+        ..
+    } = &err.errors[0]
+    else {
+        panic!("expected ambiguous, got {}", err.errors[0]);
+    };
+    assert_eq!(
+        referrer,
+        "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ILO:DF_X(1.0)"
+    );
+    assert!(
+        candidates.contains("DSD_X(1.0)") && candidates.contains("DSD_X(1.1)"),
+        "{candidates}"
+    );
+}
+
+#[test]
+fn a_partial_codelist_gives_way_to_the_full_one() {
+    let mut partial = codelist("CL_SEX", "1.0", &["SEX_F"]);
+    partial.is_partial = Some(true);
+    let before = Structures {
+        codelists: vec![partial.clone()],
+        ..Default::default()
+    };
+    // Partial first, then the full one: the full one replaces it.
+    let r = Registry::from_structures([
+        ("partial.xml".to_owned(), before.clone()),
+        ("full.xml".to_owned(), sample()),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.codelist("CL_SEX").unwrap().codes.len(), 4);
+    assert_eq!(
+        r.source_of("urn:sdmx:org.sdmx.infomodel.codelist.Codelist=ILO:CL_SEX(1.0)"),
+        Some("full.xml")
+    );
+    // Full first, then partial: the partial one is dropped.
+    let r = Registry::from_structures([
+        ("full.xml".to_owned(), sample()),
+        ("partial.xml".to_owned(), before),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.codelist("CL_SEX").unwrap().codes.len(), 4);
+}
