@@ -5,7 +5,10 @@
 
 pub mod csv;
 pub mod json;
+mod structure_hint;
 pub mod xml;
+
+pub use structure_hint::sniff_structure;
 
 use std::io::{BufRead, Write};
 

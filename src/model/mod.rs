@@ -38,5 +38,5 @@ pub use organisation::{
 pub use representation::{DataType, Representation, TextFormat};
 pub use structures::{Artefact, Structures};
 pub use text::LocalisedText;
-pub use urn::{ArtefactClass, ArtefactRef, ItemRef, UrnError};
+pub use urn::{ArtefactClass, ArtefactRef, ItemRef, UrnError, parse_urn};
 pub use version::{Version, VersionError, VersionReq};
