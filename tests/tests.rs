@@ -4,6 +4,7 @@
 mod util;
 
 mod cli_structure;
+mod data_xml;
 mod ilms;
 mod json10;
 mod registry;
