@@ -218,15 +218,11 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
     /// `closing` bytes before `end`.
     fn track(&mut self, raw: &str, end: u64, closing: u64) {
         let bytes = raw.as_bytes();
-        let mut count = 0u64;
-        let mut last = None;
-        for (i, b) in bytes.iter().enumerate() {
-            if *b == b'\n' {
-                count += 1;
-                last = Some(i);
-            }
-        }
-        if let Some(i) = last {
+        // A counting pass the compiler vectorises; most tags hold no newline.
+        let count = bytes.iter().filter(|b| **b == b'\n').count() as u64;
+        if count > 0
+            && let Some(i) = bytes.iter().rposition(|b| *b == b'\n')
+        {
             self.line += count;
             let raw_start = end.saturating_sub(closing + bytes.len() as u64);
             self.line_start = raw_start + i as u64 + 1;
