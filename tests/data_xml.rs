@@ -767,3 +767,113 @@ fn structure_specific_output_validates_against_the_dsd_schema() {
         util::xmllint(&data, &wrapper);
     }
 }
+
+/// Codes for `CL_AREA` only.
+struct Areas;
+
+impl sdmx_gateway::format::xml::xsd::CodelistLookup for Areas {
+    fn codes(&self, codelist: &sdmx_gateway::model::ArtefactRef) -> Option<Vec<String>> {
+        (codelist.id == "CL_AREA").then(|| vec!["TH".to_owned(), "MM".to_owned()])
+    }
+}
+
+fn ilms_coded() -> DataStructure {
+    use sdmx_gateway::model::{ArtefactClass, ArtefactRef, Representation};
+    let mut d = dsd::ilms();
+    let cl = ArtefactRef::new(
+        ArtefactClass::Codelist,
+        "ILO",
+        "CL_AREA",
+        "1.0".parse().unwrap(),
+    );
+    d.dimensions[0].representation = Some(Representation::coded(cl));
+    d
+}
+
+fn ss_schema(dsd: &DataStructure, obs_dim: &ObsDimension) -> String {
+    let mut out = Vec::new();
+    write_structure_specific_xsd(dsd, &Areas, obs_dim, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn schema_enumerates_codes_and_places_components() {
+    let xsd = ss_schema(&ilms_coded(), &ObsDimension::Time);
+    assert!(xsd.contains(r#"targetNamespace="urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=ILO:DSD_ILMS(1.0):ObsLevelDim:TIME_PERIOD""#));
+    assert!(xsd.contains(r#"schemaLocation="SDMXDataStructureSpecific.xsd""#));
+    assert!(xsd.contains(r#"<xs:simpleType name="CL_AREAType"><xs:restriction base="xs:string">"#));
+    assert!(xsd.contains(r#"<xs:enumeration value="TH"/>"#));
+    assert!(xsd.contains(r#"<xs:enumeration value="MM"/>"#));
+    // REF_AREA is coded on the series and on the sibling group.
+    assert_eq!(
+        xsd.matches(r#"<xs:attribute name="REF_AREA" type="CL_AREAType" use="required"/>"#)
+            .count(),
+        2
+    );
+    // Each attribute at its attachment level; TIME_PERIOD only on Obs.
+    let series =
+        &xsd[xsd.find(r#"name="SeriesType""#).unwrap()..xsd.find(r#"name="ObsType""#).unwrap()];
+    assert!(series.contains(r#"name="UNIT_MULT""#));
+    assert!(series.contains(r#"<xs:attribute name="TIME_PERIOD" use="prohibited"/>"#));
+    assert!(!series.contains("OBS_STATUS"));
+    let obs = &xsd[xsd.find(r#"name="ObsType""#).unwrap()..];
+    assert!(obs.contains(r#"<xs:attribute name="TIME_PERIOD" type="common:ObservationalTimePeriodType" use="required"/>"#));
+    assert!(obs.contains(r#"name="OBS_STATUS""#));
+    assert!(obs.contains(r#"name="OBS_VALUE""#));
+    let dataset = &xsd[..xsd.find(r#"name="GroupType""#).unwrap()];
+    assert!(dataset.contains(r#"name="SOURCE""#));
+    // With all dimensions at observation level there is no series type.
+    let flat = ss_schema(&ilms_coded(), &ObsDimension::AllDimensions);
+    assert!(!flat.contains(r#"name="SeriesType""#));
+    assert!(flat.contains(r#"<xs:element name="Obs" type="ObsType""#));
+}
+
+#[test]
+#[ignore = "needs xmllint and the official XSDs (scripts/test.sh)"]
+fn schema_rejects_a_code_outside_the_codelist() {
+    let xsd_dir = std::path::PathBuf::from(util::need_env("SDMXGW_XSD21_DIR"));
+    let dir = util::temp_dir("data_xml_codes");
+    for entry in std::fs::read_dir(&xsd_dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "xsd") {
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let dsd = ilms_coded();
+    let obs_dim = ObsDimension::Time;
+    std::fs::write(dir.join("dsd.xsd"), ss_schema(&dsd, &obs_dim)).unwrap();
+    let ns = sdmx_gateway::format::xml::xsd::structure_namespace(&dsd, &obs_dim);
+    let wrapper = dir.join("wrap.xsd");
+    std::fs::write(
+        &wrapper,
+        format!(
+            r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:import namespace="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" schemaLocation="SDMXMessage.xsd"/><xs:import namespace="{ns}" schemaLocation="dsd.xsd"/></xs:schema>"#
+        ),
+    )
+    .unwrap();
+    let source = read_fixture(
+        DataFormat::StructureSpecificTimeSeries21,
+        "data/generic/ss_timeseries.xml",
+        Some(&dsd),
+    );
+    let good = String::from_utf8(write(
+        DataFormat::StructureSpecific21,
+        &source,
+        Some(&dsd),
+        None,
+    ))
+    .unwrap();
+    let ok = dir.join("good.xml");
+    std::fs::write(&ok, &good).unwrap();
+    util::xmllint(&ok, &wrapper);
+    let bad = dir.join("bad.xml");
+    std::fs::write(&bad, good.replace(r#"REF_AREA="MM""#, r#"REF_AREA="XX""#)).unwrap();
+    let out = std::process::Command::new(util::need_env("SDMXGW_XMLLINT"))
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(&wrapper)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("XX"));
+}
