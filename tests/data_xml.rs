@@ -877,3 +877,74 @@ fn schema_rejects_a_code_outside_the_codelist() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("XX"));
 }
+
+#[test]
+#[ignore = "needs xmllint and the official XSDs (scripts/test.sh)"]
+fn structure_specific_30_output_validates_against_the_dsd_schema() {
+    use sdmx_gateway::format::xml::xsd::write_structure_specific_xsd_30;
+    let xsd_dir = std::path::PathBuf::from(util::need_env("SDMXGW_XSD30_DIR"));
+    let dir = util::temp_dir("data_xml_ss30");
+    for entry in std::fs::read_dir(&xsd_dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "xsd") {
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let exr = dsd::ecb_exr();
+    let ilms = dsd::ilms();
+    let cases = [
+        (
+            read_fixture(
+                DataFormat::StructureSpecific30,
+                "data/sdmx-ml-3.0/ECB_EXR.xml",
+                Some(&exr),
+            ),
+            &exr,
+            ObsDimension::Time,
+        ),
+        (
+            read_fixture(
+                DataFormat::Generic21,
+                "data/generic/generic_series.xml",
+                None,
+            ),
+            &ilms,
+            ObsDimension::Time,
+        ),
+        (
+            read_fixture(
+                DataFormat::Generic21,
+                "data/generic/generic_series.xml",
+                None,
+            ),
+            &ilms,
+            ObsDimension::AllDimensions,
+        ),
+    ];
+    for (i, (source, dsd, obs_dim)) in cases.iter().enumerate() {
+        let mut xsd = Vec::new();
+        write_structure_specific_xsd_30(dsd, &NoCodelists, obs_dim, &mut xsd).unwrap();
+        std::fs::write(dir.join(format!("dsd{i}.xsd")), xsd).unwrap();
+        let ns = sdmx_gateway::format::xml::xsd::structure_namespace(dsd, obs_dim);
+        let wrapper = dir.join(format!("wrap{i}.xsd"));
+        std::fs::write(
+            &wrapper,
+            format!(
+                r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:import namespace="http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message" schemaLocation="SDMXMessage.xsd"/><xs:import namespace="{ns}" schemaLocation="dsd{i}.xsd"/></xs:schema>"#
+            ),
+        )
+        .unwrap();
+        let data = dir.join(format!("data{i}.xml"));
+        std::fs::write(
+            &data,
+            write(
+                DataFormat::StructureSpecific30,
+                source,
+                Some(dsd),
+                Some(obs_dim),
+            ),
+        )
+        .unwrap();
+        util::xmllint(&data, &wrapper);
+    }
+}

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use super::ns21;
+use super::{ns21, ns30};
 use crate::data::{DataError, ObsDimension};
 use crate::model::{
     ArtefactRef, AttachmentLevel, DataStructure, DataType, DimensionKind, Representation,
@@ -64,7 +64,23 @@ pub fn write_structure_specific_xsd(
     obs_dim: &ObsDimension,
     out: &mut dyn Write,
 ) -> Result<(), DataError> {
-    let text = build(dsd, lookup, obs_dim);
+    let text = build(dsd, lookup, obs_dim, false);
+    out.write_all(text.as_bytes()).map_err(|e| DataError::Io {
+        context: "writing the structure-specific schema".to_owned(),
+        source: e,
+    })
+}
+
+/// Writes the SDMX-ML 3.0 structure-specific schema of `dsd` (same shape as
+/// [`write_structure_specific_xsd`], deriving from the 3.0 base types), so that
+/// 3.0 output can be validated too.
+pub fn write_structure_specific_xsd_30(
+    dsd: &DataStructure,
+    lookup: &dyn CodelistLookup,
+    obs_dim: &ObsDimension,
+    out: &mut dyn Write,
+) -> Result<(), DataError> {
+    let text = build(dsd, lookup, obs_dim, true);
     out.write_all(text.as_bytes()).map_err(|e| DataError::Io {
         context: "writing the structure-specific schema".to_owned(),
         source: e,
@@ -119,7 +135,17 @@ impl Types {
     }
 }
 
-fn build(dsd: &DataStructure, lookup: &dyn CodelistLookup, obs_dim: &ObsDimension) -> String {
+fn build(
+    dsd: &DataStructure,
+    lookup: &dyn CodelistLookup,
+    obs_dim: &ObsDimension,
+    v30: bool,
+) -> String {
+    let (common_ns, ss_ns) = if v30 {
+        (ns30::COMMON, ns30::SS)
+    } else {
+        (ns21::COMMON, ns21::SS)
+    };
     let ns = structure_namespace(dsd, obs_dim);
     let all = *obs_dim == ObsDimension::AllDimensions;
     let obs_id = obs_dim.id();
@@ -129,13 +155,11 @@ fn build(dsd: &DataStructure, lookup: &dyn CodelistLookup, obs_dim: &ObsDimensio
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     s.push_str(&format!(
         "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns=\"{ns}\" targetNamespace=\"{ns}\" xmlns:common=\"{}\" xmlns:dsd=\"{}\" elementFormDefault=\"qualified\" attributeFormDefault=\"unqualified\">\n",
-        ns21::COMMON,
-        ns21::SS
+        common_ns, ss_ns
     ));
     s.push_str(&format!(
         "<xs:import namespace=\"{}\" schemaLocation=\"SDMXCommon.xsd\"/>\n<xs:import namespace=\"{}\" schemaLocation=\"SDMXDataStructureSpecific.xsd\"/>\n",
-        ns21::COMMON,
-        ns21::SS
+        common_ns, ss_ns
     ));
 
     let attr = |s: &mut String, name: &str, ty: &str, required: bool| {
