@@ -948,3 +948,39 @@ fn structure_specific_30_output_validates_against_the_dsd_schema() {
         util::xmllint(&data, &wrapper);
     }
 }
+
+#[test]
+fn refuses_30_array_values_rather_than_dropping_them() {
+    let dsd = dsd::ilms();
+    let xml = r#"<message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message" xmlns:ss="http://www.sdmx.org/resources/sdmxml/schemas/v3_0/data/structurespecific">
+<message:DataSet ss:structureRef="X">
+<Series REF_AREA="TH" SEX="F"><Obs TIME_PERIOD="2020" OBS_VALUE="5">
+  <Comp id="OBS_STATUS"><Value>A</Value><Value>E</Value></Comp></Obs></Series>
+</message:DataSet></message:StructureSpecificData>"#;
+    let e = error(DataFormat::StructureSpecific30, xml.as_bytes(), Some(&dsd));
+    let DataError::Invalid { position, message } = &e else {
+        panic!("{e}")
+    };
+    assert_eq!((position.line, position.column), (4, 3));
+    assert!(message.contains("OBS_STATUS"), "{message}");
+}
+
+#[test]
+fn writes_a_valid_header_when_the_source_has_none() {
+    let ilms = dsd::ilms();
+    let xml = r#"<message:GenericData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:g="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic">
+<message:DataSet><g:Series><g:SeriesKey><g:Value id="REF_AREA" value="TH"/><g:Value id="SEX" value="F"/></g:SeriesKey>
+<g:Obs><g:ObsDimension value="2001"/><g:ObsValue value="1"/></g:Obs></g:Series></message:DataSet></message:GenericData>"#;
+    let c = read_bytes(DataFormat::Generic21, xml.as_bytes(), None).unwrap();
+    assert_eq!(c.header.as_ref().unwrap().id, "");
+    let out = String::from_utf8(write(DataFormat::Generic21, &c, Some(&ilms), None)).unwrap();
+    assert!(out.contains("<message:ID>SDMXGW</message:ID>"), "{out}");
+    assert!(out.contains(r#"<message:Sender id="SDMXGW"/>"#), "{out}");
+    // With no structure in the data, the DSD is referenced.
+    assert!(
+        out.contains(r#"<common:Structure><Ref agencyID="ILO" id="DSD_ILMS" version="1.0"/>"#),
+        "{out}"
+    );
+    let back = read_bytes(DataFormat::Generic21, out.as_bytes(), None).unwrap();
+    assert_eq!(back.flat(), c.flat());
+}

@@ -704,6 +704,15 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
                 self.ss_components(e, "Obs")?;
                 Ok(None)
             }
+            // 3.0 array values: refuse rather than silently drop them.
+            "Comp" => Err(self.invalid(format!(
+                "<Comp> (an array-valued component{}) is not supported yet: convert the message without array values",
+                attr(e, "id")
+                    .ok()
+                    .flatten()
+                    .map(|i| format!(" {i}"))
+                    .unwrap_or_default()
+            ))),
             _ => Ok(None),
         }
     }

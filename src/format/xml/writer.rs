@@ -138,7 +138,18 @@ impl<'a, W: Write> XmlDataWriter<'a, W> {
             return Ok(());
         }
         self.started = true;
-        let h = self.header.take().unwrap_or_default();
+        let mut h = self.header.take().unwrap_or_default();
+        // The schemas require these; a source without a header leaves them empty.
+        let d = Header::default();
+        if h.id.is_empty() {
+            h.id = d.id;
+        }
+        if h.prepared.is_empty() {
+            h.prepared = d.prepared;
+        }
+        if h.sender.is_empty() {
+            h.sender = d.sender;
+        }
         let structure = self.structure_use(&h)?;
         let (message, common, data_ns, root) = match self.format {
             DataFormat::Generic21 => (ns21::MESSAGE, ns21::COMMON, ns21::GENERIC, "GenericData"),
@@ -511,5 +522,26 @@ impl<W: Write> DataSink for XmlDataWriter<'_, W> {
         self.raw(">\n");
         self.flush()?;
         self.out.flush().map_err(io_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_whitespace_that_attributes_would_lose() {
+        let mut buf = Vec::new();
+        escape_into(&mut buf, "a<b>&\"c\nd\te'");
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "a&lt;b&gt;&amp;&quot;c&#10;d&#9;e'"
+        );
+    }
+
+    #[test]
+    fn merge_is_written_as_append() {
+        assert_eq!(action_word(Action::Merge), "Append");
+        assert_eq!(action_word(Action::Delete), "Delete");
     }
 }
