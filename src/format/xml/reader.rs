@@ -105,6 +105,8 @@ pub struct XmlDataReader<'a, R: BufRead> {
     in_obs: bool,
     target: ValueTarget,
     scratch: String,
+    /// Role-lookup hints per element kind (Series, Group, Obs) and attribute position.
+    hints: [Vec<u16>; 3],
 }
 
 impl<'a, R: BufRead> XmlDataReader<'a, R> {
@@ -176,6 +178,7 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
             in_obs: false,
             target: ValueTarget::None,
             scratch: String::new(),
+            hints: Default::default(),
         })
     }
 
@@ -217,15 +220,12 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
     /// Advances line/column bookkeeping over an event's raw text, which ends
     /// `closing` bytes before `end`.
     fn track(&mut self, raw: &str, end: u64, closing: u64) {
-        let bytes = raw.as_bytes();
-        // A counting pass the compiler vectorises; most tags hold no newline.
-        let count = bytes.iter().filter(|b| **b == b'\n').count() as u64;
-        if count > 0
-            && let Some(i) = bytes.iter().rposition(|b| *b == b'\n')
-        {
-            self.line += count;
-            let raw_start = end.saturating_sub(closing + bytes.len() as u64);
-            self.line_start = raw_start + i as u64 + 1;
+        // `rfind` runs memrchr; most tags hold no newline, so one fast scan.
+        if let Some(last) = raw.rfind('\n') {
+            let before = raw.as_bytes()[..last].iter().filter(|b| **b == b'\n').count();
+            self.line += before as u64 + 1;
+            let raw_start = end.saturating_sub(closing + raw.len() as u64);
+            self.line_start = raw_start + last as u64 + 1;
         }
     }
 
@@ -733,6 +733,12 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
         let Some(roles) = self.roles.as_ref() else {
             return Ok(());
         };
+        let hints = &mut self.hints[match element {
+            "Series" => 0,
+            "Group" => 1,
+            _ => 2,
+        }];
+        let mut position = 0;
         for a in e.attributes().with_checks(false) {
             let a = match a {
                 Ok(a) => a,
@@ -759,7 +765,11 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
                 Ok(v) => v,
                 Err(m) => return Err(self.malformed(m)),
             };
-            let role = roles.get(key);
+            if hints.len() <= position {
+                hints.push(0);
+            }
+            let role = roles.get_hinted(key, &mut hints[position]);
+            position += 1;
             let dest = match (element, role) {
                 ("Series", Some(Role::Dimension)) => &mut self.series.key,
                 ("Series", Some(Role::Attribute)) => &mut self.series.attributes,

@@ -39,6 +39,20 @@ impl Roles {
         Roles { items }
     }
 
+    /// The role of `id`, trying index `*hint` first and leaving there the index
+    /// found: elements repeat their attributes in the same order, so a hint
+    /// per attribute position almost always hits.
+    pub(crate) fn get_hinted(&self, id: &str, hint: &mut u16) -> Option<Role> {
+        if let Some((i, r)) = self.items.get(*hint as usize)
+            && i == id
+        {
+            return Some(*r);
+        }
+        let found = self.items.iter().position(|(i, _)| i == id)?;
+        *hint = found as u16;
+        Some(self.items[found].1)
+    }
+
     /// The role of `id`, `None` when the DSD has no such component.
     pub(crate) fn get(&self, id: &str) -> Option<Role> {
         self.items
