@@ -984,3 +984,51 @@ fn writes_a_valid_header_when_the_source_has_none() {
     let back = read_bytes(DataFormat::Generic21, out.as_bytes(), None).unwrap();
     assert_eq!(back.flat(), c.flat());
 }
+
+#[test]
+fn refuses_misplaced_components_and_mismatched_tags() {
+    let dsd = dsd::ilms();
+    let wrap = |body: &str| {
+        format!(
+            r#"<message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:ss="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific">
+{body}
+</message:StructureSpecificData>"#
+        )
+    };
+    let f = DataFormat::StructureSpecific21;
+    // An unknown unqualified attribute on the dataset.
+    let e = error(
+        f,
+        wrap(r#"<message:DataSet ss:structureRef="X" COLOUR="red"/>"#).as_bytes(),
+        Some(&dsd),
+    );
+    assert!(
+        matches!(&e, DataError::Invalid { position, .. } if position.line == 2),
+        "{e}"
+    );
+    assert!(e.to_string().contains("COLOUR"), "{e}");
+    // A measure on a series.
+    let e = error(
+        f,
+        wrap(r#"<message:DataSet ss:structureRef="X"><Series REF_AREA="TH" OBS_VALUE="1"/></message:DataSet>"#).as_bytes(),
+        Some(&dsd),
+    );
+    assert!(e.to_string().contains("belongs on <Obs>"), "{e}");
+    // A dimension as a dataset attribute.
+    let e = error(
+        f,
+        wrap(r#"<message:DataSet ss:structureRef="X" SEX="F"/>"#).as_bytes(),
+        Some(&dsd),
+    );
+    assert!(e.to_string().contains("SEX"), "{e}");
+    // Mismatched end tag.
+    let e = error(
+        f,
+        wrap(r#"<message:DataSet ss:structureRef="X"><Series REF_AREA="TH"></Obs></message:DataSet>"#).as_bytes(),
+        Some(&dsd),
+    );
+    assert!(
+        matches!(&e, DataError::Malformed { position, .. } if position.line == 2),
+        "{e}"
+    );
+}

@@ -54,6 +54,24 @@ enum ValueTarget {
     ObsAttrs,
 }
 
+/// A structure-specific element carrying components as XML attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum El {
+    Series = 0,
+    Group = 1,
+    Obs = 2,
+}
+
+impl El {
+    fn name(self) -> &'static str {
+        match self {
+            El::Series => "Series",
+            El::Group => "Group",
+            El::Obs => "Obs",
+        }
+    }
+}
+
 /// One `message:Structure` of the header.
 #[derive(Debug, Clone)]
 struct HeaderStructure {
@@ -222,7 +240,10 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
     fn track(&mut self, raw: &str, end: u64, closing: u64) {
         // `rfind` runs memrchr; most tags hold no newline, so one fast scan.
         if let Some(last) = raw.rfind('\n') {
-            let before = raw.as_bytes()[..last].iter().filter(|b| **b == b'\n').count();
+            let before = raw.as_bytes()[..last]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
             self.line += before as u64 + 1;
             let raw_start = end.saturating_sub(closing + raw.len() as u64);
             self.line_start = raw_start + last as u64 + 1;
@@ -684,7 +705,7 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
                 self.in_series = true;
                 self.series.key.clear();
                 self.series.attributes.clear();
-                self.ss_components(e, "Series")?;
+                self.ss_components(e, El::Series)?;
                 Ok(Some(Ready::Series))
             }
             "Group" if !self.in_series && self.depth == 2 => {
@@ -692,7 +713,7 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
                 self.group.key.clear();
                 self.group.attributes.clear();
                 self.group.group.clear();
-                self.ss_components(e, "Group")?;
+                self.ss_components(e, El::Group)?;
                 Ok(None)
             }
             "Obs" if self.depth == 3 && self.in_series || self.depth == 2 => {
@@ -701,7 +722,7 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
                 self.obs.key.clear();
                 self.obs.measures.clear();
                 self.obs.attributes.clear();
-                self.ss_components(e, "Obs")?;
+                self.ss_components(e, El::Obs)?;
                 Ok(None)
             }
             // 3.0 array values: refuse rather than silently drop them.
@@ -729,15 +750,11 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
 
     /// Sorts the XML attributes of a structure-specific Series/Group/Obs into
     /// key, measures and attributes by their role in the DSD.
-    fn ss_components(&mut self, e: &BytesStart<'_>, element: &str) -> Result<(), DataError> {
+    fn ss_components(&mut self, e: &BytesStart<'_>, element: El) -> Result<(), DataError> {
         let Some(roles) = self.roles.as_ref() else {
             return Ok(());
         };
-        let hints = &mut self.hints[match element {
-            "Series" => 0,
-            "Group" => 1,
-            _ => 2,
-        }];
+        let hints = &mut self.hints[element as usize];
         let mut position = 0;
         for a in e.attributes().with_checks(false) {
             let a = match a {
@@ -747,7 +764,7 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
             let key = a.key.0;
             if let Some((_, l)) = key.split_once(':') {
                 // xsi:type names the group in 2.1 when `type` is absent.
-                if element == "Group" && l == "type" && self.group.group.is_empty() {
+                if element == El::Group && l == "type" && self.group.group.is_empty() {
                     let t = a.value.rsplit(':').next().unwrap_or_default();
                     self.group.group.push_str(t);
                 }
@@ -756,7 +773,7 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
             if key.starts_with("xmlns") {
                 continue;
             }
-            if element == "Group" && key == "type" {
+            if element == El::Group && key == "type" {
                 self.group.group.clear();
                 self.group.group.push_str(&a.value);
                 continue;
@@ -771,22 +788,24 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
             let role = roles.get_hinted(key, &mut hints[position]);
             position += 1;
             let dest = match (element, role) {
-                ("Series", Some(Role::Dimension)) => &mut self.series.key,
-                ("Series", Some(Role::Attribute)) => &mut self.series.attributes,
-                ("Group", Some(Role::Dimension)) => &mut self.group.key,
-                ("Group", Some(Role::Attribute)) => &mut self.group.attributes,
-                ("Obs", Some(Role::Dimension)) => &mut self.obs.key,
-                ("Obs", Some(Role::Measure)) => &mut self.obs.measures,
-                ("Obs", Some(Role::Attribute)) => &mut self.obs.attributes,
+                (El::Series, Some(Role::Dimension)) => &mut self.series.key,
+                (El::Series, Some(Role::Attribute)) => &mut self.series.attributes,
+                (El::Group, Some(Role::Dimension)) => &mut self.group.key,
+                (El::Group, Some(Role::Attribute)) => &mut self.group.attributes,
+                (El::Obs, Some(Role::Dimension)) => &mut self.obs.key,
+                (El::Obs, Some(Role::Measure)) => &mut self.obs.measures,
+                (El::Obs, Some(Role::Attribute)) => &mut self.obs.attributes,
                 (_, None) => {
                     let msg = format!(
-                        "<{element}> has {key}=\"{value}\", but the DSD has no component {key}: check that the data matches the structure given"
+                        "<{}> has {key}=\"{value}\", but the DSD has no component {key}: check that the data matches the structure given",
+                        element.name()
                     );
                     return Err(self.invalid(msg));
                 }
                 (_, Some(_)) => {
                     let msg = format!(
-                        "<{element}> has {key}=\"{value}\", a measure, which belongs on <Obs>"
+                        "<{}> has {key}=\"{value}\", a measure, which belongs on <Obs>",
+                        element.name()
                     );
                     return Err(self.invalid(msg));
                 }
