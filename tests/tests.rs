@@ -10,6 +10,7 @@ mod data_dsd;
 mod data_json;
 mod data_xml;
 mod ilms;
+mod interop;
 mod json10;
 mod registry;
 mod xml21;
