@@ -998,3 +998,18 @@ fn reads_the_ecb_exchange_rate_dsd() {
     let obs_status = d.attribute("OBS_STATUS").unwrap();
     assert_eq!(obs_status.relationship, AttributeRelationship::Observation);
 }
+
+#[test]
+fn organisation_schemes_follow_the_fixed_21_attributes() {
+    let mut s = full().structures;
+    s.data_provider_schemes[0].meta.is_final = Some(true);
+    let t = write(&s);
+    assert!(t.contains(r#"<str:DataProviderScheme id="DATA_PROVIDERS""#));
+    let again = xml21::read(&t, "x.xml").unwrap().structures;
+    // 2.1 organisation schemes are never final.
+    assert_eq!(again.data_provider_schemes[0].meta.is_final, Some(false));
+    let mut s = full().structures;
+    s.agency_schemes[0].meta.id = "MY_AGENCIES".into();
+    let e = xml21::write(&s, &MessageHeader::default(), &mut Vec::new()).unwrap_err();
+    assert!(e.to_string().contains("id AGENCIES and version 1.0"), "{e}");
+}

@@ -25,7 +25,8 @@ pub(crate) fn build(
         version.clone(),
         "ILMS data providers (ASEAN Member States)",
     );
-    meta.is_final = Some(true);
+    // SDMX-ML 2.1 fixes isFinal="false" on organisation schemes.
+    meta.is_final = Some(false);
     let scheme_ref = ArtefactRef::new(
         ArtefactClass::DataProviderScheme,
         &t.agency,
