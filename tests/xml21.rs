@@ -1013,3 +1013,14 @@ fn organisation_schemes_follow_the_fixed_21_attributes() {
     let e = xml21::write(&s, &MessageHeader::default(), &mut Vec::new()).unwrap_err();
     assert!(e.to_string().contains("id AGENCIES and version 1.0"), "{e}");
 }
+
+#[test]
+fn an_excluded_key_inside_a_key_set_is_refused() {
+    let mut s = full().structures;
+    s.constraints[0].data_key_sets[0].keys[0].include = false;
+    let e = xml21::write(&s, &MessageHeader::default(), &mut Vec::new()).unwrap_err();
+    assert!(
+        e.to_string().contains("CR_MIG") && e.to_string().contains("excluded key"),
+        "{e}"
+    );
+}
