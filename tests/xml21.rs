@@ -1024,3 +1024,65 @@ fn an_excluded_key_inside_a_key_set_is_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn facets_the_21_schema_prohibits_on_components_are_dropped() {
+    let mut s = full().structures;
+    let d = &mut s.data_structures[0];
+    let unit = d.attributes.iter_mut().find(|a| a.id == "UNIT").unwrap();
+    let tf = unit
+        .representation
+        .as_mut()
+        .unwrap()
+        .text_format
+        .as_mut()
+        .unwrap();
+    tf.is_multilingual = Some(true);
+    let time = d
+        .dimensions
+        .iter_mut()
+        .find(|d| d.kind == DimensionKind::Time)
+        .unwrap();
+    let tf = time
+        .representation
+        .as_mut()
+        .unwrap()
+        .text_format
+        .as_mut()
+        .unwrap();
+    tf.max_length = Some(7);
+    tf.start_time = Some("2000".into());
+    let again = xml21::read(&write(&s), "x.xml").unwrap().structures;
+    let d = &again.data_structures[0];
+    let unit = d
+        .attribute("UNIT")
+        .unwrap()
+        .representation
+        .as_ref()
+        .unwrap();
+    let tf = unit.text_format.as_ref().unwrap();
+    assert_eq!(
+        (tf.is_multilingual, tf.pattern.as_deref()),
+        (None, Some("[A-Z]+"))
+    );
+    let time = d.time_dimension().unwrap().representation.as_ref().unwrap();
+    let tf = time.text_format.as_ref().unwrap();
+    assert_eq!(
+        (tf.max_length, tf.start_time.as_deref()),
+        (None, Some("2000"))
+    );
+}
+
+#[test]
+#[ignore = "needs xmllint and the official XSDs (scripts/test.sh)"]
+fn a_30_dsd_rewritten_as_21_validates() {
+    let name = "structure/sdmx-ml-3.0/data_structure_definition__ECB_EXR.xml";
+    let t = std::fs::read_to_string(fixture(name)).unwrap();
+    let s = sdmx_gateway::structure::xml30::read(&t, name)
+        .unwrap()
+        .structures;
+    assert_eq!(s.data_structures.len(), 1);
+    let path = temp_dir("xml21-from30").join("ECB_EXR.xml");
+    std::fs::write(&path, write(&s)).unwrap();
+    xmllint_21(&path);
+}

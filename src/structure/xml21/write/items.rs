@@ -1,6 +1,8 @@
 //! Item schemes: codelists, concept schemes, agency and data provider schemes.
 
-use super::common::{bool_text, item_body, maintainable_attrs, maintainable_body, representation};
+use super::common::{
+    RepresentationOf, bool_text, item_body, maintainable_attrs, maintainable_body, representation,
+};
 use super::xml::{Attrs, Xml};
 use crate::model::{
     AgencyScheme, ArtefactClass, Codelist, ConceptScheme, Contact, DataProviderScheme,
@@ -32,7 +34,7 @@ pub(super) fn concept_scheme(x: &mut Xml, s: &ConceptScheme) {
         x.start("str:Concept", vec![("id", c.item.id.as_str().into())]);
         item_body(x, &c.item, true);
         if let Some(r) = &c.core_representation {
-            representation(x, "str:CoreRepresentation", r);
+            representation(x, "str:CoreRepresentation", r, RepresentationOf::Concept);
         }
         x.end("str:Concept");
     }
