@@ -727,3 +727,170 @@ fn attributes_after_observations_are_refused_when_streaming() {
         "{e}"
     );
 }
+
+fn obs_at<'c>(c: &'c Collected, ds: usize, key: &[(&str, &str)]) -> &'c sdmx_gateway::data::Obs {
+    let (_, _, series) = &c.datasets[ds];
+    series
+        .iter()
+        .flat_map(|(s, obs)| obs.iter().map(move |o| (s, o)))
+        .find(|(s, o)| {
+            key.iter()
+                .all(|(d, v)| s.key.get(d).or_else(|| o.key.get(d)) == Some(v))
+        })
+        .map(|(_, o)| o)
+        .unwrap_or_else(|| panic!("no observation {key:?}"))
+}
+
+#[test]
+fn reads_the_agri_samples_1_0_and_2_0() {
+    // 1.0 draft spelling (`meta`, `data`, `dataset`): 8 flat observations.
+    let c = read_bytes(DataFormat::Json10, &sample("v1.0-agri.json"), None).unwrap();
+    assert_eq!(c.flat().len(), 8);
+    assert_eq!(c.datasets[0].0.attributes.get("DECIMALS"), Some("1"));
+    let o = obs_at(&c, 0, &[("REF_AREA", "ASIKHM002"), ("TIME_PERIOD", "2017")]);
+    assert_eq!(o.measures.get("OBS_VALUE"), Some("522.296"));
+    assert_eq!(
+        o.attributes.get("SOURCE"),
+        Some("MAFF_Agricultural Statistics_2017")
+    );
+    // The dataset-level FREQ is part of every key.
+    assert_eq!(o.key.get("FREQ"), Some("A"));
+
+    // 2.0: 12 observations, dataset attributes by index and by value, and
+    // dimension-group attributes (multi-valued and multilingual values travel
+    // as JSON text).
+    let c = read_bytes(DataFormat::Json20, &sample("v2.0-agri.json"), None).unwrap();
+    assert_eq!(c.flat().len(), 12);
+    let ds = &c.datasets[0].0;
+    assert_eq!(ds.attributes.get("UNIT_MEASURE"), Some("TONES"));
+    assert_eq!(
+        ds.attributes.get("CONTACT_EMAIL"),
+        Some("contact@organisation.org")
+    );
+    let o = obs_at(&c, 0, &[("REF_AREA", "ASIKHM"), ("TIME_PERIOD", "2015")]);
+    assert_eq!(o.measures.get("OBS_VALUE"), Some("5191.833"));
+    assert_eq!(
+        o.attributes.get("EMBARGO_TIME"),
+        Some("2019-03-18T11:00:00")
+    );
+    let groups = &c.datasets[0].1;
+    assert_eq!(groups.len(), 7);
+    let g = groups
+        .iter()
+        .find(|g| g.key.get("TIME_PERIOD") == Some("2015"))
+        .unwrap();
+    assert_eq!(
+        g.attributes.get("SOURCE"),
+        Some(r#"["MAFF_Agricultural Statistics_2015","Other sources"]"#)
+    );
+    let g = groups
+        .iter()
+        .find(|g| g.key.get("REF_AREA") == Some("ASIKHM002"))
+        .unwrap();
+    assert_eq!(g.key.get("FREQ"), Some("A"));
+    assert!(
+        g.attributes
+            .get("SERIES_COMMENT")
+            .unwrap()
+            .contains("Battambang")
+    );
+}
+
+#[test]
+fn reads_the_constructed_full_sample() {
+    // Five datasets: series, then flat ones for the detail levels full,
+    // serieskeysonly, dataonly and nodata; 4 observations each.
+    let c = read_bytes(
+        DataFormat::Json20,
+        &sample("v2.0-constructed-sample-full.json"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(c.datasets.len(), 5);
+    assert_eq!(c.flat().len(), 20);
+    assert_eq!(
+        c.datasets[0].0.extra.get("publicationPeriod"),
+        Some("2005-Q1")
+    );
+    let o = obs_at(&c, 0, &[("CURRENCY", "RUB"), ("TIME_PERIOD", "2013-01-21")]);
+    assert_eq!(o.measures.get("OBS_VALUE"), Some("40.3"));
+    assert_eq!(
+        o.attributes.get("EMBARGO_TIME"),
+        Some("2013-03-21T11:00:00")
+    );
+    assert_eq!(c.datasets[0].2[1].0.attributes.get("ID"), Some("ID2"));
+    // Flat keys span the series and observation dimensions.
+    let o = obs_at(&c, 1, &[("CURRENCY", "RUB"), ("TIME_PERIOD", "2013-01-21")]);
+    assert_eq!(o.measures.get("OBS_VALUE"), Some("40.3"));
+    // serieskeysonly: keys without values.
+    let o = obs_at(&c, 2, &[("CURRENCY", "NZD"), ("TIME_PERIOD", "2013-01-21")]);
+    assert!(o.measures.is_empty());
+    // dataonly: values, attributes only from defaults.
+    let o = obs_at(&c, 3, &[("CURRENCY", "NZD"), ("TIME_PERIOD", "2013-01-21")]);
+    assert_eq!(o.measures.get("OBS_VALUE"), Some("1.5925"));
+}
+
+#[test]
+fn many_observations_round_trip_through_the_spool_and_the_stream() {
+    use sdmx_gateway::data::{DataSetHeader, SeriesKey, Values};
+    let dsd = data_dsd::ilms();
+    let mut out = Vec::new();
+    {
+        let mut w = open_writer(
+            DataFormat::Json20,
+            &mut out,
+            WriteOptions {
+                dsd: Some(&dsd),
+                structure: None,
+                dimension_at_observation: None,
+            },
+        )
+        .unwrap();
+        w.dataset(&DataSetHeader {
+            structure: None,
+            action: Action::Information,
+            dimension_at_observation: ObsDimension::Time,
+            attributes: Values::new(),
+            extra: Values::new(),
+        })
+        .unwrap();
+        let mut s = SeriesKey::default();
+        let mut o = sdmx_gateway::data::Obs::default();
+        for area in 0..10 {
+            s.key.clear();
+            s.key.push("FREQ", "A");
+            s.key.push("REF_AREA", &format!("C{area}"));
+            s.key.push("SEX", "T");
+            w.series(&s).unwrap();
+            for t in 0..2000 {
+                o.key.clear();
+                o.key.push("TIME_PERIOD", &(1000 + t).to_string());
+                o.measures.clear();
+                o.measures.push("OBS_VALUE", &format!("{area}.{t}"));
+                w.obs(&o).unwrap();
+            }
+        }
+        w.end_dataset().unwrap();
+        w.finish(&Default::default()).unwrap();
+    }
+    let mut reader = open_reader(
+        DataFormat::Json20,
+        Cursor::new(out),
+        ReadOptions {
+            source: "big.json",
+            dsd: Some(&dsd),
+            structure: None,
+        },
+    )
+    .unwrap();
+    let mut sink = CollectSink::default();
+    let summary = pump(&mut reader, &mut sink).unwrap();
+    assert_eq!(summary.series, 10);
+    assert_eq!(summary.observations, 20_000);
+    let o = obs_at(
+        &sink.collected,
+        0,
+        &[("REF_AREA", "C7"), ("TIME_PERIOD", "2999")],
+    );
+    assert_eq!(o.measures.get("OBS_VALUE"), Some("7.1999"));
+}

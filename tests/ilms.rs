@@ -50,7 +50,6 @@ fn allowed(c: &ContentConstraint, component: &str) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "TEMP: needs the xml21 writer"]
 fn generated_files_match_committed() {
     let statuses = ilms::check(&util::root()).expect("the set renders");
     let stale: Vec<_> = statuses
@@ -431,7 +430,6 @@ fn scratch_root(name: &str, with_outputs: bool) -> std::path::PathBuf {
 }
 
 #[test]
-#[ignore = "TEMP: needs the xml21 writer"]
 fn cli_check_names_stale_files_and_generate_fixes_them() {
     let root = scratch_root("ilms-check", true);
     let run = |args: &[&str]| {
@@ -506,7 +504,6 @@ fn cli_reports_a_broken_table_with_its_file() {
 }
 
 #[test]
-#[ignore = "TEMP: needs the xml21 writer"]
 fn structure_check_accepts_the_shipped_set() {
     let out = util::sdmxgw()
         .current_dir(util::root())
@@ -587,7 +584,6 @@ fn set_resolves_in_the_registry_and_constraints_cascade() {
 }
 
 #[test]
-#[ignore = "TEMP: needs the xml21 writer"]
 fn committed_files_read_back_as_the_set() {
     for f in set().files() {
         let read = sdmx_gateway::structure::read_structure_file(&util::root().join(f.path))

@@ -11,6 +11,7 @@ mod convert;
 mod ilms;
 mod io;
 mod pick;
+mod schema;
 mod structure;
 
 /// What a subcommand concluded, mapped to the exit code.
@@ -43,6 +44,8 @@ enum Command {
     Structure(structure::StructureCommand),
     /// Stream a data message from one SDMX format into another (or just count it).
     Convert(convert::ConvertArgs),
+    /// Write the DSD-specific XML schema for structure-specific data of a dataflow.
+    Schema(schema::SchemaArgs),
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
     #[command(subcommand)]
     Ilms(ilms::IlmsCommand),
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::Structure(c) => structure::run(c),
         Command::Ilms(c) => ilms::run(c),
         Command::Convert(a) => convert::run(a),
+        Command::Schema(a) => schema::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -19,7 +19,11 @@ pub fn indicators_markdown(t: &IlmsTable) -> String {
          Each indicator is a dataflow `{a}:DF_<INDICATOR>({v})` structured by the DSD \
          `{a}:<INDICATOR>({v})`. The key is the series key; `TIME_PERIOD` follows it. \
          Units: {units}. The usual source is the kind of source that usually reports the \
-         indicator in the ILMS questionnaires.\n",
+         indicator in the ILMS questionnaires.\n\n\
+         To add an indicator, add its line to `indicators` in `dsd/ilms.toml` and run \
+         `sdmxgw ilms generate`: its DSD, dataflow, allowed constraint, provision agreements and \
+         row here follow; `sdmxgw ilms generate --check` (and the test suite) fails until the \
+         regenerated files are committed.\n",
         a = t.agency,
         v = t.version,
         units = t

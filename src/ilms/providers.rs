@@ -25,8 +25,8 @@ pub(crate) fn build(
         version.clone(),
         "ILMS data providers (ASEAN Member States)",
     );
-    // SDMX-ML 2.1 fixes isFinal="false" on organisation schemes.
-    meta.is_final = Some(false);
+    // SDMX 2.1 fixes isFinal="false" on organisation schemes: leave it unset.
+    meta.is_final = None;
     let scheme_ref = ArtefactRef::new(
         ArtefactClass::DataProviderScheme,
         &t.agency,

@@ -1,6 +1,6 @@
 //! Reading the inputs: the TOML table (`dsd/ilms.toml`) and the ILO TSV extracts.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
 use indexmap::IndexMap;
@@ -19,7 +19,7 @@ pub struct IlmsTable {
     /// Paths of the TSV inputs, relative to the project root.
     pub sources: SourcePaths,
     /// Unit kinds (`NB`, `RT`, `LC`) and the unit attributes they allow.
-    pub units: BTreeMap<String, UnitDef>,
+    pub units: IndexMap<String, UnitDef>,
     /// Source kinds (`lfs`, `census`, `admin`) and their descriptions.
     pub source_kinds: IndexMap<String, String>,
     /// Breakdown dimensions by id.

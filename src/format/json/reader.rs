@@ -116,7 +116,8 @@ fn comps(v: Option<&Value>) -> Vec<Comp> {
 
 fn levels(v: Option<&Value>) -> Levels {
     Levels {
-        dataset: comps(v.and_then(|v| v.get("dataSet"))),
+        // Drafts of 1.0 (and the 1.0 `agri` sample) spell it `dataset`.
+        dataset: comps(v.and_then(|v| v.get("dataSet").or_else(|| v.get("dataset")))),
         group: comps(v.and_then(|v| v.get("dimensionGroup"))),
         series: comps(v.and_then(|v| v.get("series"))),
         observation: comps(v.and_then(|v| v.get("observation"))),
@@ -506,10 +507,22 @@ impl<'a> JsonReader<'a> {
         at: &str,
     ) -> Result<(), DataError> {
         let s = self.st();
-        let dims = if series_level {
-            &s.dims.series
+        let parts: Vec<&str> = if name.is_empty() {
+            Vec::new()
         } else {
-            &s.dims.observation
+            name.split(':').collect()
+        };
+        let dims: Vec<&Comp> = if series_level {
+            s.dims.series.iter().collect()
+        } else if self.flat
+            && !s.dims.series.is_empty()
+            && parts.len() == s.dims.series.len() + s.dims.observation.len()
+        {
+            // A flat dataset under a structure that splits series and
+            // observation dimensions: its keys span both, series first.
+            s.dims.series.iter().chain(&s.dims.observation).collect()
+        } else {
+            s.dims.observation.iter().collect()
         };
         let mut pairs: Vec<(usize, &str, &str)> = Vec::new();
         if with_dataset {
@@ -519,11 +532,6 @@ impl<'a> JsonReader<'a> {
                 }
             }
         }
-        let parts: Vec<&str> = if name.is_empty() {
-            Vec::new()
-        } else {
-            name.split(':').collect()
-        };
         if parts.len() != dims.len() {
             return Err(self.invalid(
                 at,
@@ -750,7 +758,7 @@ impl JsonReader<'_> {
     }
 
     /// A 2.0 `dimensionGroupAttributes` entry: `::4:0:` names a partial key over
-    /// every dimension of the structure in key order.
+    /// every dimension of the structure, in the order the structure lists them.
     fn fill_group(&mut self, name: &str, value: &Value) -> Result<(), DataError> {
         let mut group = std::mem::take(&mut self.group);
         let r = self.fill_group_into(name, value, &mut group);
@@ -766,14 +774,15 @@ impl JsonReader<'_> {
     ) -> Result<(), DataError> {
         let at = format!(".dimensionGroupAttributes[{name:?}]");
         let s = self.st();
-        let mut all: Vec<&Comp> = s
+        let all: Vec<&Comp> = s
             .dims
             .dataset
             .iter()
             .chain(&s.dims.series)
             .chain(&s.dims.observation)
             .collect();
-        all.sort_by_key(|c| c.key_position.unwrap_or(usize::MAX));
+        // The official samples index group keys in the order the structure lists
+        // the dimensions (dataSet, series, observation), not by key position.
         group.key.clear();
         group.attributes.clear();
         for (p, c) in name.split(':').zip(&all) {
