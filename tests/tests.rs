@@ -7,5 +7,6 @@ mod cli_structure;
 mod ilms;
 mod json10;
 mod registry;
+mod store;
 mod xml21;
 mod xml30;

@@ -18,7 +18,9 @@
 //! adds a new one; a deletion adds a live tombstone row, so `updatedAfter` can
 //! report it and `includeHistory` can replay every version.
 
-use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 
 use super::period::parse_period;
 use super::sqlite::{SqliteStore, flow_lookup};
@@ -27,7 +29,9 @@ use super::{
     ContentHash, DatasetReceipt, IngestOutcome, IngestSink, Receipt, StoreError, Submission, json,
     sql,
 };
-use crate::data::{Action, DataSetHeader, DataSink, Flow, GroupKey, Header, Obs, SeriesKey, Summary};
+use crate::data::{
+    Action, DataSetHeader, DataSink, Flow, GroupKey, Header, Obs, SeriesKey, Summary,
+};
 
 const TIME: &str = "TIME_PERIOD";
 const OBS_VALUE: &str = "OBS_VALUE";
@@ -157,7 +161,10 @@ impl<'a> Ingest<'a> {
 
     fn invalid(&self, series: &str, message: impl Into<String>) -> StoreError {
         StoreError::Invalid {
-            dataflow: self.dataset.as_ref().map_or(String::new(), |d| d.flow.clone()),
+            dataflow: self
+                .dataset
+                .as_ref()
+                .map_or(String::new(), |d| d.flow.clone()),
             series: series.to_owned(),
             message: message.into(),
         }
@@ -203,7 +210,9 @@ impl<'a> Ingest<'a> {
             .prepare_cached("SELECT id, series_key FROM series WHERE dataflow_id = ?1")
             .map_err(sql("list series"))?;
         let rows = st
-            .query_map(params![flow_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .query_map(params![flow_id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
             .map_err(sql("list series"))?;
         let mut out = Vec::new();
         for row in rows {
@@ -241,7 +250,9 @@ impl<'a> Ingest<'a> {
     fn remove_series_attributes(&mut self, id: i64, attrs: &[String]) -> Result<(), StoreError> {
         let conn = self.conn()?;
         let old: Option<String> = conn
-            .query_row("SELECT attributes FROM series WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT attributes FROM series WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .map_err(sql("read series attributes"))?;
         let new = json::remove(old.as_deref(), attrs, "series attributes")?;
         if new != old {
@@ -320,7 +331,10 @@ impl<'a> Ingest<'a> {
         now: Timestamp,
         sub: i64,
     ) -> Result<(), rusqlite::Error> {
-        let f64_value = o.value.as_deref().and_then(|v| v.trim().parse::<f64>().ok());
+        let f64_value = o
+            .value
+            .as_deref()
+            .and_then(|v| v.trim().parse::<f64>().ok());
         conn.prepare_cached(
             "INSERT INTO observations (series_id, period, period_start, period_end, value, value_f64,
              measures, attributes, deleted, valid_from, submission_id)
@@ -495,7 +509,10 @@ impl<'a> Ingest<'a> {
             return Err(self.invalid(&key, "a Delete observation has no TIME_PERIOD"));
         };
         let ids: Vec<i64> = if missing.is_none() {
-            self.series_id(&key, false)?.map(|(id, _)| id).into_iter().collect()
+            self.series_id(&key, false)?
+                .map(|(id, _)| id)
+                .into_iter()
+                .collect()
         } else {
             let pattern: Vec<Option<String>> = key
                 .split('.')
@@ -626,12 +643,14 @@ impl<'a> Ingest<'a> {
             .optional()
             .map_err(sql("look for an earlier submission"))?;
         if let Some(text) = earlier {
-            let receipt: Receipt = serde_json::from_str(&text).map_err(|e| StoreError::Damaged {
-                what: "submission receipt",
-                message: e.to_string(),
-            })?;
+            let receipt: Receipt =
+                serde_json::from_str(&text).map_err(|e| StoreError::Damaged {
+                    what: "submission receipt",
+                    message: e.to_string(),
+                })?;
             if let Some(tx) = self.tx.take() {
-                tx.rollback().map_err(sql("roll back a repeated submission"))?;
+                tx.rollback()
+                    .map_err(sql("roll back a repeated submission"))?;
             }
             self.outcome = Some(IngestOutcome::Duplicate(receipt));
             return Ok(());
@@ -680,9 +699,10 @@ impl<'a> Ingest<'a> {
 
     fn note_series(&mut self, s: &SeriesKey) -> Result<(), StoreError> {
         self.flush_pending()?;
-        let ds = self.dataset.as_mut().ok_or_else(|| {
-            StoreError::Sequence("a series came before any dataset".into())
-        })?;
+        let ds = self
+            .dataset
+            .as_mut()
+            .ok_or_else(|| StoreError::Sequence("a series came before any dataset".into()))?;
         ds.had_content = true;
         if let Some(r) = self.receipts.last_mut() {
             r.series += 1;
@@ -707,7 +727,11 @@ impl<'a> Ingest<'a> {
                 }
             }
         }
-        if let Some((id, _)) = s.key.iter().find(|(id, _)| !ds.dims.iter().any(|d| d == id)) {
+        if let Some((id, _)) = s
+            .key
+            .iter()
+            .find(|(id, _)| !ds.dims.iter().any(|d| d == id))
+        {
             let dims = ds.dims.join(", ");
             let id = id.to_owned();
             return Err(self.invalid(
@@ -737,9 +761,11 @@ impl<'a> Ingest<'a> {
                 .map_err(sql("read series attributes"))?;
             let new = json::merge(old.as_deref(), s.attributes.iter(), "series attributes")?;
             if new != old {
-                conn.prepare_cached("UPDATE series SET attributes = ?2, updated_at = ?3 WHERE id = ?1")
-                    .and_then(|mut st| st.execute(params![sid, new, now]))
-                    .map_err(sql("update series attributes"))?;
+                conn.prepare_cached(
+                    "UPDATE series SET attributes = ?2, updated_at = ?3 WHERE id = ?1",
+                )
+                .and_then(|mut st| st.execute(params![sid, new, now]))
+                .map_err(sql("update series attributes"))?;
             }
         }
         Ok(())
@@ -814,9 +840,10 @@ impl DataSink for Ingest<'_> {
     }
 
     fn obs(&mut self, o: &Obs) -> Result<Flow, StoreError> {
-        let ds = self.dataset.as_mut().ok_or_else(|| {
-            StoreError::Sequence("an observation came before any dataset".into())
-        })?;
+        let ds = self
+            .dataset
+            .as_mut()
+            .ok_or_else(|| StoreError::Sequence("an observation came before any dataset".into()))?;
         ds.had_content = true;
         let action = ds.action;
         if let Some(r) = self.receipts.last_mut() {

@@ -42,7 +42,10 @@ pub(crate) fn encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) ->
 }
 
 /// The pairs of a stored JSON object, in stored order.
-pub(crate) fn decode(text: Option<&str>, what: &'static str) -> Result<Vec<(String, String)>, StoreError> {
+pub(crate) fn decode(
+    text: Option<&str>,
+    what: &'static str,
+) -> Result<Vec<(String, String)>, StoreError> {
     let Some(text) = text else {
         return Ok(Vec::new());
     };
@@ -99,7 +102,9 @@ mod tests {
         let back = decode(Some(&j), "t").unwrap();
         assert_eq!(back[0], ("A".to_string(), "x\"y".to_string()));
         assert_eq!(encode([]), None);
-        let m = merge(Some(&j), [("B", "2"), ("C", "3")], "t").unwrap().unwrap();
+        let m = merge(Some(&j), [("B", "2"), ("C", "3")], "t")
+            .unwrap()
+            .unwrap();
         assert_eq!(m, r#"{"A":"x\"y","B":"2","C":"3"}"#);
         let r = remove(Some(&m), &["A", "C"], "t").unwrap().unwrap();
         assert_eq!(r, r#"{"B":"2"}"#);

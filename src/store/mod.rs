@@ -144,14 +144,16 @@ pub trait Store: Send {
     fn dataflows(&self) -> Result<Vec<FlowDef>, StoreError>;
     /// The receipt of an earlier submission with this message id and content
     /// hash, if any.
-    fn submission_seen(&self, message_id: &str, sha256: &str)
-    -> Result<Option<Receipt>, StoreError>;
+    fn submission_seen(
+        &self,
+        message_id: &str,
+        sha256: &str,
+    ) -> Result<Option<Receipt>, StoreError>;
     /// The latest submissions, newest first.
     fn submissions(&self, limit: u32) -> Result<Vec<Receipt>, StoreError>;
     /// A sink applying one message in one transaction: nothing is visible
     /// until its `finish` succeeds, and nothing at all if it is dropped before.
-    fn ingest(&mut self, submission: Submission)
-    -> Result<Box<dyn IngestSink + '_>, StoreError>;
+    fn ingest(&mut self, submission: Submission) -> Result<Box<dyn IngestSink + '_>, StoreError>;
     /// A streaming reader over the stored data matching `query`. The stream is
     /// a header and then only non-empty datasets: a header followed by the end
     /// means no results.

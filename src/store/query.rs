@@ -89,10 +89,9 @@ impl KeyFilter {
                             i + 1
                         )));
                     }
-                    if !v
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'@' | b'$' | b'-'))
-                    {
+                    if !v.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'_' | b'@' | b'$' | b'-')
+                    }) {
                         return Err(key_err(format!(
                             "{v:?} (position {}) is not a code id (letters, digits, _ @ $ -)",
                             i + 1
@@ -318,8 +317,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_keys_and_lengths() {
-        assert!(matches!(KeyFilter::parse("A++B"), Err(QueryError::Key { .. })));
-        assert!(matches!(KeyFilter::parse("A.B C"), Err(QueryError::Key { .. })));
+        assert!(matches!(
+            KeyFilter::parse("A++B"),
+            Err(QueryError::Key { .. })
+        ));
+        assert!(matches!(
+            KeyFilter::parse("A.B C"),
+            Err(QueryError::Key { .. })
+        ));
         let dims = vec!["FREQ".to_string(), "REF_AREA".to_string()];
         let k = KeyFilter::parse("A.B.C").unwrap();
         let e = k.check("ILO:DF(1.0)", &dims).unwrap_err();
@@ -331,7 +336,8 @@ mod tests {
     #[test]
     fn filter_from_named_dimensions() {
         let dims = vec!["FREQ".to_string(), "REF_AREA".to_string()];
-        let k = KeyFilter::from_dimensions(&dims, [("REF_AREA", set(&["PH"])), ("NOPE", set(&["X"]))]);
+        let k =
+            KeyFilter::from_dimensions(&dims, [("REF_AREA", set(&["PH"])), ("NOPE", set(&["X"]))]);
         assert!(k.matches(["A", "PH"]));
         assert!(!k.matches(["A", "TH"]));
     }
@@ -345,6 +351,12 @@ mod tests {
         q.end_period = Some("2021".into());
         assert_eq!(q.period_bounds().unwrap(), (Some(20200401), Some(20211231)));
         q.end_period = Some("soon".into());
-        assert!(matches!(q.period_bounds(), Err(QueryError::Period { parameter: "endPeriod", .. })));
+        assert!(matches!(
+            q.period_bounds(),
+            Err(QueryError::Period {
+                parameter: "endPeriod",
+                ..
+            })
+        ));
     }
 }

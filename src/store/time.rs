@@ -142,10 +142,7 @@ mod tests {
         assert_eq!(parse_timestamp("2000-03-01T13:45:30.25Z"), Some(ts));
         assert_eq!(parse_timestamp("2000-03-01T15:45:30.25+02:00"), Some(ts));
         assert_eq!(parse_timestamp("2000-03-01T13:45:30.25"), Some(ts));
-        assert_eq!(
-            parse_timestamp("2000-03-01"),
-            Some(11_017 * 86_400_000_000)
-        );
+        assert_eq!(parse_timestamp("2000-03-01"), Some(11_017 * 86_400_000_000));
         assert_eq!(parse_timestamp("2000-02-30"), None);
         assert_eq!(parse_timestamp("yesterday"), None);
         assert_eq!(parse_timestamp("2000-03-01T25:00:00Z"), None);
