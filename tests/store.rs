@@ -995,3 +995,74 @@ fn an_old_database_is_migrated_and_a_newer_one_refused() {
     let e = SqliteStore::open(&path).unwrap_err();
     assert!(e.to_string().contains("schema version 99"), "{e}");
 }
+
+#[test]
+fn other_connections_see_nothing_until_commit_and_are_not_blocked() {
+    let (mut writer, path) = open("concurrent");
+    apply(&mut writer, "M1", &base());
+    let reader = SqliteStore::open(&path).unwrap();
+    let mut sink = writer.ingest(submission("c1")).unwrap();
+    feed(
+        sink.as_mut(),
+        "C1",
+        &[D(Action::Delete, &[], vec![])],
+        false,
+    )
+    .unwrap();
+    // The writer has deleted everything inside its open transaction; a reader
+    // on another connection still reads the committed data, without waiting.
+    assert_eq!(live(&reader).len(), 5);
+    sink.finish(&Summary::default()).unwrap();
+    drop(sink);
+    assert!(live(&reader).is_empty());
+}
+
+#[test]
+fn other_dimensions_at_observation_level() {
+    // dimensionAtObservation=SEX: the series key holds TIME_PERIOD, each
+    // observation its SEX.
+    let (mut store, _) = open("dim-at-obs");
+    let mut sink = store.ingest(submission("d")).unwrap();
+    sink.header(&Header::default()).unwrap();
+    sink.dataset(&DataSetHeader {
+        structure: None,
+        action: Action::Merge,
+        dimension_at_observation: sdmx_gateway::data::ObsDimension::Dimension("SEX".into()),
+        attributes: Values::new(),
+        extra: Values::new(),
+    })
+    .unwrap();
+    sink.series(&SeriesKey {
+        key: vals(&[("FREQ", "A"), ("REF_AREA", "PH"), ("TIME_PERIOD", "2020")]),
+        attributes: Values::new(),
+    })
+    .unwrap();
+    for (sex, v) in [("F", "1"), ("M", "2")] {
+        sink.obs(&Obs {
+            key: vals(&[("SEX", sex)]),
+            measures: vals(&[("OBS_VALUE", v)]),
+            attributes: Values::new(),
+        })
+        .unwrap();
+    }
+    sink.finish(&Summary::default()).unwrap();
+    drop(sink);
+    assert_eq!(
+        live(&store),
+        vec![r("A.PH.F", "2020", "1"), r("A.PH.M", "2020", "2")]
+    );
+    // A value with '.' would break the key: refused.
+    let mut sink = store.ingest(submission("e")).unwrap();
+    let e = feed(
+        sink.as_mut(),
+        "E",
+        &[D(
+            Action::Merge,
+            &[],
+            vec![S(["A", "P.H", "F"], &[], vec![])],
+        )],
+        true,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("cannot contain '.'"), "{e}");
+}

@@ -87,6 +87,8 @@ pub struct Ingest<'a> {
     series_key: Vec<Option<String>>,
     /// The current series key joined, when complete.
     series_text: Option<String>,
+    /// `TIME_PERIOD` from the series key (another dimension at observation level).
+    series_period: Option<String>,
     pending: Option<PendingDelete>,
     /// The last series resolved: key text, id, created by this ingest.
     cached: Option<(String, i64, bool)>,
@@ -130,6 +132,7 @@ impl<'a> Ingest<'a> {
             dataset: None,
             series_key: Vec::new(),
             series_text: None,
+            series_period: None,
             pending: None,
             cached: None,
             key_buf: String::new(),
@@ -429,7 +432,9 @@ impl<'a> Ingest<'a> {
         let Some((sid, new_series)) = resolved? else {
             return Ok(());
         };
-        let Some(period) = o.key.get(TIME) else {
+        let series_period = self.series_period.clone();
+        let period_text = o.key.get(TIME).or(series_period.as_deref());
+        let Some(period) = period_text else {
             return Err(self.invalid(&self.key_buf.clone(), "an observation has no TIME_PERIOD"));
         };
         let Some(range) = parse_period(period) else {
@@ -505,7 +510,8 @@ impl<'a> Ingest<'a> {
         }
         let missing = self.full_key(o)?;
         let key = self.key_buf.clone();
-        let Some(period) = o.key.get(TIME) else {
+        let series_period = self.series_period.clone();
+        let Some(period) = o.key.get(TIME).or(series_period.as_deref()) else {
             return Err(self.invalid(&key, "a Delete observation has no TIME_PERIOD"));
         };
         let ids: Vec<i64> = if missing.is_none() {
@@ -730,7 +736,7 @@ impl<'a> Ingest<'a> {
         if let Some((id, _)) = s
             .key
             .iter()
-            .find(|(id, _)| !ds.dims.iter().any(|d| d == id))
+            .find(|(id, _)| *id != TIME && !ds.dims.iter().any(|d| d == id))
         {
             let dims = ds.dims.join(", ");
             let id = id.to_owned();
@@ -739,6 +745,11 @@ impl<'a> Ingest<'a> {
                 format!("{id} is not a series dimension of this dataflow ({dims})"),
             ));
         }
+        if let Some((id, v)) = s.key.iter().find(|(_, v)| v.contains('.')) {
+            let message = format!("{id}={v:?}: a dimension value cannot contain '.'");
+            return Err(self.invalid(&text, message));
+        }
+        self.series_period = s.key.get(TIME).map(str::to_owned);
         let action = ds.action;
         self.series_text = complete.then(|| text.clone());
         if action == Action::Delete {
