@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use sdmx_gateway::data::{
-    Action, CountSink, DataSetHeader, DataSink, Header, Obs, SeriesKey, Summary, Values, pump,
+    Action, CountSink, DataSetHeader, Header, Obs, SeriesKey, Summary, Values, pump,
 };
 use sdmx_gateway::store::{
     ContentHash, DataQuery, FlowDef, IngestSink, SqliteStore, Store, Submission,
