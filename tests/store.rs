@@ -1066,3 +1066,99 @@ fn other_dimensions_at_observation_level() {
     .unwrap_err();
     assert!(e.to_string().contains("cannot contain '.'"), "{e}");
 }
+
+#[test]
+fn a_query_stream_pumps_into_another_store() {
+    // The reader's events are a valid message: copying store to store through
+    // `pump` keeps every value and attribute.
+    let (mut a, _) = open("copy-a");
+    apply(&mut a, "M1", &many());
+    let (mut b, _) = open("copy-b");
+    let mut reader = a.query(&q()).unwrap();
+    let mut sink = b.ingest(submission("copy")).unwrap();
+    let summary = pump(&mut reader, sink.as_mut()).unwrap();
+    assert_eq!(summary.observations, 7);
+    assert_eq!(sink.outcome().unwrap().receipt().observations_written, 7);
+    drop(sink);
+    drop(reader);
+    assert_eq!(read(&a, &q()).flat(), read(&b, &q()).flat());
+    assert_eq!(read(&b, &q()).flat().len(), 7);
+}
+
+/// Run only as the child of `a_killed_writer_leaves_nothing`: starts a large
+/// ingest and aborts the process in the middle of its transaction.
+#[test]
+fn crash_helper() {
+    let Ok(path) = std::env::var("SDMXGW_STORE_CRASH_DB") else {
+        return;
+    };
+    let mut store = SqliteStore::open(&path).unwrap();
+    let mut sink = store.ingest(submission("crash")).unwrap();
+    sink.header(&Header::default()).unwrap();
+    sink.dataset(&DataSetHeader {
+        structure: None,
+        action: Action::Merge,
+        dimension_at_observation: Default::default(),
+        attributes: Values::new(),
+        extra: Values::new(),
+    })
+    .unwrap();
+    for i in 0..20_000 {
+        sink.series(&SeriesKey {
+            key: vals(&[("FREQ", "M"), ("REF_AREA", &format!("R{i}")), ("SEX", "F")]),
+            attributes: Values::new(),
+        })
+        .unwrap();
+        sink.obs(&Obs {
+            key: vals(&[("TIME_PERIOD", "2020-01")]),
+            measures: vals(&[("OBS_VALUE", "1")]),
+            attributes: Values::new(),
+        })
+        .unwrap();
+    }
+    std::fs::write(format!("{path}.reached"), "").unwrap();
+    // Like kill -9: no destructor, no rollback, the WAL holds uncommitted pages.
+    std::process::abort();
+}
+
+#[test]
+fn a_killed_writer_leaves_nothing() {
+    let (mut store, path) = open("crash");
+    apply(&mut store, "M1", &base());
+    drop(store);
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "store::crash_helper",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("SDMXGW_STORE_CRASH_DB", &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the helper must die mid-transaction");
+    let reached = format!("{}.reached", path.display());
+    assert!(
+        std::path::Path::new(&reached).exists(),
+        "the helper failed before its 20,000 uncommitted observations"
+    );
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(live(&store).len(), 5);
+    assert_eq!(store.submissions(10).unwrap().len(), 1);
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let partial: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM series WHERE series_key LIKE 'M.R%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(partial, 0);
+}
