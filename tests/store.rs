@@ -4,7 +4,8 @@
 use std::io::Read;
 
 use sdmx_gateway::data::{
-    Action, CollectSink, Collected, DataSetHeader, Header, Obs, SeriesKey, Summary, Values, pump,
+    Action, CollectSink, Collected, DataEvent, DataReader, DataSetHeader, Header, Obs, SeriesKey,
+    Summary, Values, pump,
 };
 use sdmx_gateway::store::{
     ContentHash, DataQuery, Detail, FlowDef, HashingReader, IngestOutcome, IngestSink, KeyFilter,
@@ -1161,4 +1162,31 @@ fn a_killed_writer_leaves_nothing() {
         )
         .unwrap();
     assert_eq!(partial, 0);
+}
+
+#[test]
+fn a_stream_reads_one_snapshot() {
+    let (mut writer, path) = open("snapshot");
+    apply(&mut writer, "M1", &base());
+    let reader_store = SqliteStore::open(&path).unwrap();
+    // Used through the trait object, as the server will.
+    let store: &dyn Store = &reader_store;
+    let mut reader = store.query(&q()).unwrap();
+    assert!(matches!(
+        reader.next_event().unwrap(),
+        Some(DataEvent::Header(_))
+    ));
+    // Everything is deleted and committed while the stream is open.
+    apply(&mut writer, "D", &[D(Action::Delete, &[], vec![])]);
+    let mut sink = CollectSink::default();
+    pump(&mut reader, &mut sink).unwrap();
+    assert_eq!(rows(&sink.collected).len(), 5);
+    drop(reader);
+    // A new stream sees the deletion; two readers at once share one snapshot.
+    let mut r1 = store.query(&q()).unwrap();
+    let r2 = store.query(&q()).unwrap();
+    drop(r2);
+    let mut sink = CollectSink::default();
+    pump(&mut r1, &mut sink).unwrap();
+    assert!(sink.collected.datasets.is_empty());
 }

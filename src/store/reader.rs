@@ -36,6 +36,7 @@ struct ObsRow {
 /// deletions; with `includeHistory` one dataset per stored version, its
 /// `validFromDate` in `extra`). A header followed by the end means no results.
 pub struct StoreReader<'a> {
+    store: &'a SqliteStore,
     conn: &'a Connection,
     query: DataQuery,
     bounds: (Option<i64>, Option<i64>),
@@ -70,6 +71,9 @@ impl<'a> StoreReader<'a> {
         query.key.check(&query.dataflow, &dims)?;
         let bounds = query.period_bounds()?;
         let conn = store.conn();
+        store.reader_opened()?;
+        // From here on `Drop` ends the read transaction, also on early return.
+        let guard = ReadGuard(store);
         let series = store.series_for(flow_id, query)?;
         let dataset_attributes: Vec<(String, String)> = conn
             .prepare_cached(
@@ -117,7 +121,9 @@ impl<'a> StoreReader<'a> {
             attributes: Values::new(),
             extra: Values::new(),
         };
+        std::mem::forget(guard);
         Ok(StoreReader {
+            store,
             conn,
             query: query.clone(),
             bounds,
@@ -295,6 +301,21 @@ impl<'a> StoreReader<'a> {
                 return Ok(Some(Emit::DataSet));
             }
         }
+    }
+}
+
+/// Ends the read transaction if building the reader fails.
+struct ReadGuard<'a>(&'a SqliteStore);
+
+impl Drop for ReadGuard<'_> {
+    fn drop(&mut self) {
+        self.0.reader_closed();
+    }
+}
+
+impl Drop for StoreReader<'_> {
+    fn drop(&mut self) {
+        self.store.reader_closed();
     }
 }
 

@@ -17,6 +17,9 @@ use super::{
 /// to the same file never wait for the writer).
 pub struct SqliteStore {
     conn: Connection,
+    /// Open [`StoreReader`]s: the first opens a read transaction (one snapshot
+    /// for the whole stream), the last closes it.
+    readers: std::cell::Cell<u32>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -95,7 +98,10 @@ impl SqliteStore {
                 )));
             }
         }
-        Ok(SqliteStore { conn })
+        Ok(SqliteStore {
+            conn,
+            readers: std::cell::Cell::new(0),
+        })
     }
 
     /// The schema version of the open database.
@@ -107,6 +113,28 @@ impl SqliteStore {
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Starts (or joins) the read transaction of the open readers.
+    pub(crate) fn reader_opened(&self) -> Result<(), StoreError> {
+        if self.readers.get() == 0 {
+            self.conn
+                .execute_batch("BEGIN")
+                .map_err(sql("begin a read transaction"))?;
+        }
+        self.readers.set(self.readers.get() + 1);
+        Ok(())
+    }
+
+    /// Ends the read transaction when the last reader closes.
+    pub(crate) fn reader_closed(&self) {
+        let n = self.readers.get().saturating_sub(1);
+        self.readers.set(n);
+        if n == 0 {
+            // A read transaction has nothing to lose; an error here only means
+            // it already ended.
+            let _ = self.conn.execute_batch("COMMIT");
+        }
     }
 
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {
