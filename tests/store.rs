@@ -1190,3 +1190,24 @@ fn a_stream_reads_one_snapshot() {
     pump(&mut r1, &mut sink).unwrap();
     assert!(sink.collected.datasets.is_empty());
 }
+
+#[test]
+fn a_dataflow_with_data_keeps_its_dimensions() {
+    let (mut store, _) = open("redefine");
+    let same = FlowDef {
+        flow: FLOW.into(),
+        dimensions: vec!["FREQ".into(), "REF_AREA".into(), "SEX".into()],
+    };
+    let other = FlowDef {
+        flow: FLOW.into(),
+        dimensions: vec!["REF_AREA".into(), "FREQ".into(), "SEX".into()],
+    };
+    // Without data a dataflow may still change.
+    store.register_dataflow(&other).unwrap();
+    store.register_dataflow(&same).unwrap();
+    apply(&mut store, "M1", &base());
+    store.register_dataflow(&same).unwrap();
+    let e = store.register_dataflow(&other).unwrap_err();
+    assert!(matches!(e, StoreError::DimensionsChanged { .. }), "{e}");
+    assert_eq!(store.dataflows().unwrap(), vec![same]);
+}

@@ -190,6 +190,18 @@ pub enum StoreError {
         "dataflow {0} is not known to the store: register it (its DSD's dimensions) before storing data for it"
     )]
     UnknownDataflow(String),
+    /// A dataflow with stored data was registered again with other dimensions.
+    #[error(
+        "dataflow {flow} holds data keyed by {stored}; it cannot be re-registered with dimensions {given}: use a new dataflow version"
+    )]
+    DimensionsChanged {
+        /// The dataflow.
+        flow: String,
+        /// The stored dimension order, joined by `.`.
+        stored: String,
+        /// The order given now.
+        given: String,
+    },
     /// A dataset names no structure and the submission gives no dataflow.
     #[error(
         "a dataset names no structure and the submission gives no dataflow: say which dataflow the data is for"

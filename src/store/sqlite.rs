@@ -198,6 +198,24 @@ fn ymd_text(v: i64) -> String {
 
 impl Store for SqliteStore {
     fn register_dataflow(&mut self, flow: &FlowDef) -> Result<(), StoreError> {
+        // Stored keys are positional: another dimension order would misread them.
+        if let Some((id, dims)) = flow_lookup(&self.conn, &flow.flow)? {
+            let has_series: bool = self
+                .conn
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM series WHERE dataflow_id = ?1)",
+                    [id],
+                    |r| r.get(0),
+                )
+                .map_err(sql("look for series"))?;
+            if has_series && dims != flow.dimensions {
+                return Err(StoreError::DimensionsChanged {
+                    flow: flow.flow.clone(),
+                    stored: dims.join("."),
+                    given: flow.dimensions.join("."),
+                });
+            }
+        }
         let dims = serde_json::to_string(&flow.dimensions).map_err(|e| StoreError::Damaged {
             what: "dataflow dimensions",
             message: e.to_string(),
