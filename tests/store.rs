@@ -1052,6 +1052,38 @@ fn other_dimensions_at_observation_level() {
         live(&store),
         vec![r("A.PH.F", "2020", "1"), r("A.PH.M", "2020", "2")]
     );
+    // AllDimensions: no series, every observation with its full key.
+    let mut sink = store.ingest(submission("flat")).unwrap();
+    sink.header(&Header::default()).unwrap();
+    sink.dataset(&DataSetHeader {
+        structure: None,
+        action: Action::Merge,
+        dimension_at_observation: sdmx_gateway::data::ObsDimension::AllDimensions,
+        attributes: Values::new(),
+        extra: Values::new(),
+    })
+    .unwrap();
+    sink.obs(&Obs {
+        key: vals(&[
+            ("FREQ", "A"),
+            ("REF_AREA", "TH"),
+            ("SEX", "F"),
+            ("TIME_PERIOD", "2021"),
+        ]),
+        measures: vals(&[("OBS_VALUE", "3")]),
+        attributes: Values::new(),
+    })
+    .unwrap();
+    sink.finish(&Summary::default()).unwrap();
+    drop(sink);
+    assert_eq!(
+        live(&store),
+        vec![
+            r("A.PH.F", "2020", "1"),
+            r("A.PH.M", "2020", "2"),
+            r("A.TH.F", "2021", "3")
+        ]
+    );
     // A value with '.' would break the key: refused.
     let mut sink = store.ingest(submission("e")).unwrap();
     let e = feed(

@@ -629,6 +629,7 @@ impl<'a> Ingest<'a> {
         }
         self.series_key.clear();
         self.series_text = None;
+        self.series_period = None;
         self.cached = None;
         Ok(())
     }
