@@ -1,5 +1,6 @@
 //! Throughput of the SQLite store: a fresh ingest, a merge that changes every
-//! value (the update path with history), and a streaming read of everything.
+//! value (the update path with history), the same merge again (nothing
+//! changes), and a streaming read of everything.
 //!
 //! `cargo bench --bench store_ingest [-- OBSERVATIONS]` (default 1,000,000).
 
@@ -105,6 +106,16 @@ fn main() {
     println!(
         "merge changing every value (history kept): {total} observations in {update:.2} s = {:.0} obs/s",
         total as f64 / update
+    );
+
+    let t = Instant::now();
+    let mut sink = store.ingest(sub("h3")).unwrap();
+    feed(sink.as_mut(), "B3", total, 1);
+    drop(sink);
+    let same = t.elapsed().as_secs_f64();
+    println!(
+        "merge of unchanged values (new message id): {total} observations in {same:.2} s = {:.0} obs/s",
+        total as f64 / same
     );
 
     let t = Instant::now();
