@@ -10,7 +10,8 @@
 //! - [`data`]: the streaming event model of data messages ([`data::DataReader`],
 //!   [`data::DataSink`], [`data::pump`]);
 //! - [`format`]: SDMX-ML, SDMX-CSV and SDMX-JSON data readers and writers;
-//! - [`ilms`]: the ILMS structure set, generated from one readable table.
+//! - [`ilms`]: the ILMS structure set, generated from one readable table;
+//! - [`store`]: the durable data store (SQLite): ingest, history, queries.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -18,4 +19,5 @@ pub mod data;
 pub mod format;
 pub mod ilms;
 pub mod model;
+pub mod store;
 pub mod structure;

@@ -13,5 +13,6 @@ mod ilms;
 mod interop;
 mod json10;
 mod registry;
+mod store;
 mod xml21;
 mod xml30;
