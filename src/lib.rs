@@ -15,9 +15,11 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod data;
 pub mod format;
 pub mod ilms;
 pub mod model;
+pub mod server;
 pub mod store;
 pub mod structure;

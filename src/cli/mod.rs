@@ -12,6 +12,7 @@ mod ilms;
 mod io;
 mod pick;
 mod schema;
+mod serve;
 mod structure;
 
 /// What a subcommand concluded, mapped to the exit code.
@@ -49,6 +50,8 @@ enum Command {
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
     #[command(subcommand)]
     Ilms(ilms::IlmsCommand),
+    /// Serve SDMX REST (structures, data, availability, schemas) and accept POST /data.
+    Serve(serve::ServeArgs),
 }
 
 /// Parses the arguments, runs the subcommand and maps the outcome to an exit code.
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Ilms(c) => ilms::run(c),
         Command::Convert(a) => convert::run(a),
         Command::Schema(a) => schema::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
