@@ -13,6 +13,7 @@ mod ilms;
 mod interop;
 mod json10;
 mod registry;
+mod server;
 mod store;
 mod xml21;
 mod xml30;

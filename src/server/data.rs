@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::data::{DataEvent, DataReader, DataSink, ObsDimension, StructureUse, Summary};
 use crate::format::{self, DataFormat, WriteOptions};
-use crate::model::{ArtefactClass, Dataflow, DataStructure};
+use crate::model::{ArtefactClass, DataStructure, Dataflow};
 use crate::store::{DataQuery, Detail, KeyFilter, SqliteStore, parse_timestamp};
 use crate::structure::Registry;
 
@@ -80,17 +80,25 @@ pub fn build_query(
     for (k, v) in params {
         if let Some(dim) = k.strip_prefix("c[").and_then(|r| r.strip_suffix(']')) {
             if !dims.iter().any(|d| d == dim) {
-                return Err(ApiError::syntax(format!("c[{dim}]: the dataflow has no dimension {dim}")));
+                return Err(ApiError::syntax(format!(
+                    "c[{dim}]: the dataflow has no dimension {dim}"
+                )));
             }
-            let set: std::collections::BTreeSet<String> = v.split([',', '+']).map(|s| s.trim_start_matches("eq:").to_owned()).collect();
+            let set: std::collections::BTreeSet<String> = v
+                .split([',', '+'])
+                .map(|s| s.trim_start_matches("eq:").to_owned())
+                .collect();
             sets.push((dim.to_owned(), set));
         }
     }
     if !sets.is_empty() {
         if !q.key.is_all() {
-            return Err(ApiError::syntax("give either a key or c[...] filters, not both"));
+            return Err(ApiError::syntax(
+                "give either a key or c[...] filters, not both",
+            ));
         }
-        q.key = KeyFilter::from_dimensions(&dims, sets.iter().map(|(d, s)| (d.as_str(), s.clone())));
+        q.key =
+            KeyFilter::from_dimensions(&dims, sets.iter().map(|(d, s)| (d.as_str(), s.clone())));
     }
     if !q.key.is_all() {
         q.key
@@ -100,9 +108,10 @@ pub fn build_query(
     q.start_period = params.get("startPeriod").cloned();
     q.end_period = params.get("endPeriod").cloned();
     if let Some(u) = params.get("updatedAfter") {
-        q.updated_after = Some(parse_timestamp(u).ok_or_else(|| {
-            ApiError::syntax(format!("updatedAfter={u} is not an xs:dateTime"))
-        })?);
+        q.updated_after =
+            Some(parse_timestamp(u).ok_or_else(|| {
+                ApiError::syntax(format!("updatedAfter={u} is not an xs:dateTime"))
+            })?);
     }
     let number = |name: &str| -> Result<Option<u64>, ApiError> {
         params
@@ -191,7 +200,15 @@ pub async fn respond(
     let st = state.clone();
     tokio::task::spawn_blocking(move || {
         let mut status_tx = Some(status_tx);
-        let result = stream(&st, &flow_ref, &key, &params, format, tx.clone(), &mut status_tx);
+        let result = stream(
+            &st,
+            &flow_ref,
+            &key,
+            &params,
+            format,
+            tx.clone(),
+            &mut status_tx,
+        );
         if let Err(e) = result {
             match status_tx.take() {
                 Some(s) => {
@@ -206,7 +223,10 @@ pub async fn respond(
     });
     match status_rx.await {
         Ok(Ok(())) => {
-            state.metrics.data_queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            state
+                .metrics
+                .data_queries
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
             (
                 StatusCode::OK,
@@ -236,8 +256,8 @@ fn stream(
         flow_ref.2.as_deref(),
     )?;
     let query = build_query(flow, dsd, key, params)?;
-    let store = SqliteStore::open(&state.config.store)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let store =
+        SqliteStore::open(&state.config.store).map_err(|e| ApiError::internal(e.to_string()))?;
     let store_err = |e: crate::store::StoreError| match e {
         crate::store::StoreError::Query(q) => ApiError::syntax(q.to_string()),
         other => ApiError::internal(other.to_string()),
@@ -255,7 +275,9 @@ fn stream(
             avail.observations, state.config.max_observations
         )));
     }
-    let obs_dim = params.get("dimensionAtObservation").map(|d| ObsDimension::parse(d));
+    let obs_dim = params
+        .get("dimensionAtObservation")
+        .map(|d| ObsDimension::parse(d));
     if let Some(ObsDimension::Dimension(d)) = &obs_dim
         && dsd.dimension(d).is_none()
     {
@@ -289,9 +311,7 @@ fn stream(
             }
             dispatch(&mut *writer, ev, &mut summary)
                 .map_err(|e| ApiError::internal(e.to_string()))?;
-            if !first
-                && let Some(s) = status.take()
-            {
+            if !first && let Some(s) = status.take() {
                 let _ = s.send(Ok(()));
             }
         }
@@ -323,12 +343,15 @@ pub fn availability(
         flow_ref.2.as_deref(),
     )?;
     let query = build_query(flow, dsd, key, params)?;
-    let store = SqliteStore::open(&state.config.store)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let store =
+        SqliteStore::open(&state.config.store).map_err(|e| ApiError::internal(e.to_string()))?;
     let avail = crate::store::Store::availability(&store, &query)
         .map_err(|e| ApiError::internal(e.to_string()))?;
     if avail.observations == 0 {
-        return Err(ApiError::no_results(format!("no data for {} with key {key}", query.dataflow)));
+        return Err(ApiError::no_results(format!(
+            "no data for {} with key {key}",
+            query.dataflow
+        )));
     }
     let r = flow.meta.reference(ArtefactClass::Dataflow);
     let mut xml = String::new();
@@ -342,9 +365,15 @@ pub fn availability(
         avail.observations, r.id, flow.meta.version, r.agency
     ));
     for d in &avail.dimensions {
-        xml.push_str(&format!("<com:KeyValue id=\"{}\">", super::error::xml_escape(&d.dimension)));
+        xml.push_str(&format!(
+            "<com:KeyValue id=\"{}\">",
+            super::error::xml_escape(&d.dimension)
+        ));
         for v in &d.values {
-            xml.push_str(&format!("<com:Value>{}</com:Value>", super::error::xml_escape(v)));
+            xml.push_str(&format!(
+                "<com:Value>{}</com:Value>",
+                super::error::xml_escape(v)
+            ));
         }
         xml.push_str("</com:KeyValue>\n");
     }
@@ -354,7 +383,10 @@ pub fn availability(
     xml.push_str("</str:CubeRegion>\n</str:ContentConstraint>\n</str:Constraints></mes:Structures>\n</mes:Structure>\n");
     Ok((
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/vnd.sdmx.structure+xml;version=2.1")],
+        [(
+            header::CONTENT_TYPE,
+            "application/vnd.sdmx.structure+xml;version=2.1",
+        )],
         xml,
     )
         .into_response())

@@ -83,7 +83,10 @@ impl IntoResponse for ApiError {
         );
         (
             self.status,
-            [(header::CONTENT_TYPE, "application/vnd.sdmx.error+xml;version=2.1")],
+            [(
+                header::CONTENT_TYPE,
+                "application/vnd.sdmx.error+xml;version=2.1",
+            )],
             body,
         )
             .into_response()

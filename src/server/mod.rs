@@ -80,11 +80,17 @@ pub fn prepare(config: Config, registry: Registry) -> Result<Arc<AppState>, Serv
     let mut store = SqliteStore::open(&config.store)?;
     for flow in &registry.structures().dataflows {
         let Ok(dsd) = registry.structure_of(flow) else {
-            tracing::warn!("dataflow {}: its DSD is not loaded; not served", flow.meta.id);
+            tracing::warn!(
+                "dataflow {}: its DSD is not loaded; not served",
+                flow.meta.id
+            );
             continue;
         };
         let def = FlowDef {
-            flow: flow.meta.reference(crate::model::ArtefactClass::Dataflow).short(),
+            flow: flow
+                .meta
+                .reference(crate::model::ArtefactClass::Dataflow)
+                .short(),
             dimensions: data::key_dimensions(dsd),
         };
         if let Err(e) = store.register_dataflow(&def) {
@@ -104,7 +110,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
-        .route("/structure/{kind}/{agency}/{id}/{version}", get(structure_v2))
+        .route(
+            "/structure/{kind}/{agency}/{id}/{version}",
+            get(structure_v2),
+        )
         .route("/structure/{kind}/{agency}/{id}", get(structure_v2))
         .route("/structure/{kind}/{agency}", get(structure_v2))
         .route("/structure/{kind}", get(structure_v2))
@@ -116,11 +125,26 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/data/dataflow/{agency}/{id}/{version}/{key}", get(data_v2))
         .route("/availableconstraint/{flow}", get(avail_v1))
         .route("/availableconstraint/{flow}/{key}", get(avail_v1))
-        .route("/availableconstraint/{flow}/{key}/{provider}", get(avail_v1))
-        .route("/availableconstraint/{flow}/{key}/{provider}/{component}", get(avail_v1))
-        .route("/availability/dataflow/{agency}/{id}/{version}", get(avail_v2))
-        .route("/availability/dataflow/{agency}/{id}/{version}/{key}", get(avail_v2))
-        .route("/availability/dataflow/{agency}/{id}/{version}/{key}/{component}", get(avail_v2))
+        .route(
+            "/availableconstraint/{flow}/{key}/{provider}",
+            get(avail_v1),
+        )
+        .route(
+            "/availableconstraint/{flow}/{key}/{provider}/{component}",
+            get(avail_v1),
+        )
+        .route(
+            "/availability/dataflow/{agency}/{id}/{version}",
+            get(avail_v2),
+        )
+        .route(
+            "/availability/dataflow/{agency}/{id}/{version}/{key}",
+            get(avail_v2),
+        )
+        .route(
+            "/availability/dataflow/{agency}/{id}/{version}/{key}/{component}",
+            get(avail_v2),
+        )
         .route("/schema/{context}/{agency}/{id}", get(schema))
         .route("/schema/{context}/{agency}/{id}/{version}", get(schema));
     for r in structures::RESOURCES {
@@ -128,14 +152,25 @@ pub fn router(state: Arc<AppState>) -> Router {
             .route(&format!("/{r}"), get(structure_v1))
             .route(&format!("/{r}/{{agency}}"), get(structure_v1))
             .route(&format!("/{r}/{{agency}}/{{id}}"), get(structure_v1))
-            .route(&format!("/{r}/{{agency}}/{{id}}/{{version}}"), get(structure_v1));
+            .route(
+                &format!("/{r}/{{agency}}/{{id}}/{{version}}"),
+                get(structure_v1),
+            );
     }
     let limit = usize::try_from(state.config.body_limit).unwrap_or(usize::MAX);
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     app.fallback(|| async {
-        ApiError::new(StatusCode::NOT_FOUND, 100, "no such resource: see docs/server.md").into_response()
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            100,
+            "no such resource: see docs/server.md",
+        )
+        .into_response()
     })
-    .layer(axum::middleware::from_fn_with_state(state.clone(), count_and_gate))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        count_and_gate,
+    ))
     .layer(DefaultBodyLimit::max(limit))
     .layer(tower_http::compression::CompressionLayer::new())
     .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -205,7 +240,8 @@ fn structure_response(
 ) -> Result<Response, ApiError> {
     let kind = structures::Kind::parse(kind)
         .ok_or_else(|| ApiError::not_implemented(format!("structure type {kind} is not served")))?;
-    let format = negotiate::structure_format(params.get("format").map(String::as_str), accept(headers))?;
+    let format =
+        negotiate::structure_format(params.get("format").map(String::as_str), accept(headers))?;
     let get = |i: usize, d: &'static str| parts.get(i).map_or(d, String::as_str);
     let bytes = structures::query(
         &state.registry,
@@ -231,8 +267,11 @@ async fn structure_v1(
         .split('/')
         .map(str::to_owned)
         .collect();
-    let (kind, parts) = segments.split_first().map_or(("", &[][..]), |(k, p)| (k.as_str(), p));
-    structure_response(&state, kind, parts, &params, &headers).unwrap_or_else(IntoResponse::into_response)
+    let (kind, parts) = segments
+        .split_first()
+        .map_or(("", &[][..]), |(k, p)| (k.as_str(), p));
+    structure_response(&state, kind, parts, &params, &headers)
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn structure_v2(
@@ -245,9 +284,18 @@ async fn structure_v2(
     let parts: Vec<String> = path
         .iter()
         .skip(1)
-        .map(|(_, v)| if v == "*" { "all".to_owned() } else if v == "~" { "latest".to_owned() } else { v.clone() })
+        .map(|(_, v)| {
+            if v == "*" {
+                "all".to_owned()
+            } else if v == "~" {
+                "latest".to_owned()
+            } else {
+                v.clone()
+            }
+        })
         .collect();
-    structure_response(&state, &kind, &parts, &params, &headers).unwrap_or_else(IntoResponse::into_response)
+    structure_response(&state, &kind, &parts, &params, &headers)
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 fn path_map(path: Vec<(String, String)>) -> HashMap<String, String> {
@@ -266,12 +314,16 @@ async fn data_v1(
     if let Some(pr) = p.get("provider")
         && !matches!(pr.as_str(), "all" | "*")
     {
-        return ApiError::not_implemented("a provider filter in data queries is not supported: use all").into_response();
+        return ApiError::not_implemented(
+            "a provider filter in data queries is not supported: use all",
+        )
+        .into_response();
     }
-    let format = match negotiate::data_format(params.get("format").map(String::as_str), accept(&headers)) {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
+    let format =
+        match negotiate::data_format(params.get("format").map(String::as_str), accept(&headers)) {
+            Ok(f) => f,
+            Err(e) => return e.into_response(),
+        };
     let (a, id, v) = data::split_flow(&flow);
     let flow_ref = (a.map(str::to_owned), id.to_owned(), v.map(str::to_owned));
     data::respond(state, flow_ref, key, params, format).await
@@ -285,10 +337,11 @@ async fn data_v2(
 ) -> Response {
     let p = path_map(path);
     let key = p.get("key").cloned().unwrap_or_else(|| "*".to_owned());
-    let format = match negotiate::data_format(params.get("format").map(String::as_str), accept(&headers)) {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
+    let format =
+        match negotiate::data_format(params.get("format").map(String::as_str), accept(&headers)) {
+            Ok(f) => f,
+            Err(e) => return e.into_response(),
+        };
     let flow_ref = (
         p.get("agency").cloned(),
         p.get("id").cloned().unwrap_or_default(),
@@ -390,11 +443,7 @@ fn schema_inner(
     Ok(([(header::CONTENT_TYPE, "application/xml")], out).into_response())
 }
 
-async fn post_data(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn post_data(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
     submit::submit(state, None, headers, body).await
 }
 

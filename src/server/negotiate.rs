@@ -84,9 +84,8 @@ pub fn data_format(format: Option<&str>, accept: Option<&str>) -> Result<DataFor
         let v = version.as_deref().unwrap_or("");
         let found = match ty.as_str() {
             t if is_any(t) => Some(DataFormat::Generic21),
-            "application/vnd.sdmx.genericdata+xml" | "application/vnd.sdmx.generictimeseriesdata+xml" => {
-                Some(DataFormat::Generic21)
-            }
+            "application/vnd.sdmx.genericdata+xml"
+            | "application/vnd.sdmx.generictimeseriesdata+xml" => Some(DataFormat::Generic21),
             "application/vnd.sdmx.structurespecificdata+xml"
             | "application/vnd.sdmx.structurespecifictimeseriesdata+xml" => {
                 Some(DataFormat::StructureSpecific21)
@@ -156,13 +155,20 @@ mod tests {
     #[test]
     fn data_negotiation() {
         assert_eq!(data_format(None, None).unwrap(), DataFormat::Generic21);
-        assert_eq!(data_format(Some("csvfile"), Some("application/json")).unwrap(), DataFormat::Csv10);
+        assert_eq!(
+            data_format(Some("csvfile"), Some("application/json")).unwrap(),
+            DataFormat::Csv10
+        );
         assert_eq!(
             data_format(None, Some("application/vnd.sdmx.data+csv;version=2.0.0")).unwrap(),
             DataFormat::Csv20
         );
         assert_eq!(
-            data_format(None, Some("text/html, application/vnd.sdmx.data+json;version=1.0.0")).unwrap(),
+            data_format(
+                None,
+                Some("text/html, application/vnd.sdmx.data+json;version=1.0.0")
+            )
+            .unwrap(),
             DataFormat::Json10
         );
         assert_eq!(data_format(None, Some("text/html")).unwrap_err().code, 406);
@@ -171,12 +177,25 @@ mod tests {
 
     #[test]
     fn structure_negotiation() {
-        assert_eq!(structure_format(None, None).unwrap(), StructureFormat::Xml21);
         assert_eq!(
-            structure_format(None, Some("application/vnd.sdmx.structure+xml;version=3.0.0")).unwrap(),
+            structure_format(None, None).unwrap(),
+            StructureFormat::Xml21
+        );
+        assert_eq!(
+            structure_format(
+                None,
+                Some("application/vnd.sdmx.structure+xml;version=3.0.0")
+            )
+            .unwrap(),
             StructureFormat::Xml30
         );
-        assert_eq!(structure_format(Some("sdmx-json"), None).unwrap(), StructureFormat::Json10);
-        assert_eq!(structure_format(None, Some("image/png")).unwrap_err().code, 406);
+        assert_eq!(
+            structure_format(Some("sdmx-json"), None).unwrap(),
+            StructureFormat::Json10
+        );
+        assert_eq!(
+            structure_format(None, Some("image/png")).unwrap_err().code,
+            406
+        );
     }
 }

@@ -60,9 +60,7 @@ pub const RESOURCES: &[&str] = &[
 ];
 
 fn part_matches(pattern: &str, value: &str) -> bool {
-    pattern == "all"
-        || pattern == "*"
-        || pattern.split([',', '+']).any(|p| p == value)
+    pattern == "all" || pattern == "*" || pattern.split([',', '+']).any(|p| p == value)
 }
 
 /// Keeps the artefacts of `items` that match agency, id and version
@@ -128,15 +126,27 @@ fn add_dsd_children(all: &Structures, dsd: &DataStructure, out: &mut Structures)
     let mut refs: Vec<&ArtefactRef> = Vec::new();
     let mut schemes: Vec<&ArtefactRef> = Vec::new();
     for d in &dsd.dimensions {
-        refs.extend(d.representation.as_ref().and_then(|r| r.enumeration.as_ref()));
+        refs.extend(
+            d.representation
+                .as_ref()
+                .and_then(|r| r.enumeration.as_ref()),
+        );
         schemes.extend(d.concept.as_ref().map(|c| &c.scheme));
     }
     for a in &dsd.attributes {
-        refs.extend(a.representation.as_ref().and_then(|r| r.enumeration.as_ref()));
+        refs.extend(
+            a.representation
+                .as_ref()
+                .and_then(|r| r.enumeration.as_ref()),
+        );
         schemes.extend(a.concept.as_ref().map(|c| &c.scheme));
     }
     for m in &dsd.measures {
-        refs.extend(m.representation.as_ref().and_then(|r| r.enumeration.as_ref()));
+        refs.extend(
+            m.representation
+                .as_ref()
+                .and_then(|r| r.enumeration.as_ref()),
+        );
         schemes.extend(m.concept.as_ref().map(|c| &c.scheme));
     }
     for r in refs {
@@ -232,11 +242,11 @@ pub fn query(
     if parents {
         let dsds = out.data_structures.clone();
         for d in &dsds {
-            for f in all.dataflows.iter().filter(|f| {
-                f.structure
-                    .as_ref()
-                    .is_some_and(|s| same(&d.meta, s))
-            }) {
+            for f in all
+                .dataflows
+                .iter()
+                .filter(|f| f.structure.as_ref().is_some_and(|s| same(&d.meta, s)))
+            {
                 push_unique(&mut out.dataflows, f, |f| &f.meta);
             }
         }

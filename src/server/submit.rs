@@ -13,14 +13,17 @@ use sha2::{Digest, Sha256};
 use crate::config::Provider;
 use crate::data::{DataError, DataSetHeader, DataSink, Flow, Obs, SeriesKey, pump};
 use crate::format::{self, DataFormat, ReadOptions};
-use crate::model::{ArtefactClass, Dataflow, DataStructure};
+use crate::model::{ArtefactClass, DataStructure, Dataflow};
 use crate::store::{ContentHash, IngestOutcome, Store, Submission, sha256_hex};
 
 use super::AppState;
 use super::error::{ApiError, xml_escape};
 
 /// The provider whose bearer token the request carries.
-pub fn authenticate<'c>(state: &'c AppState, headers: &HeaderMap) -> Result<&'c Provider, ApiError> {
+pub fn authenticate<'c>(
+    state: &'c AppState,
+    headers: &HeaderMap,
+) -> Result<&'c Provider, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -49,7 +52,10 @@ impl RightsSink<'_> {
             && !self.provider.allows_area(area)
             && self.violations.len() < 20
         {
-            let v = format!("REF_AREA {area} is not among provider {}'s areas", self.provider.id);
+            let v = format!(
+                "REF_AREA {area} is not among provider {}'s areas",
+                self.provider.id
+            );
             if !self.violations.contains(&v) {
                 self.violations.push(v);
             }
@@ -66,8 +72,10 @@ impl DataSink for RightsSink<'_> {
             .filter(|s| s.reference().class == ArtefactClass::Dataflow)
             .map_or(self.flow.clone(), |s| s.reference().short());
         if !self.provider.allows_dataflow(&flow) {
-            self.violations
-                .push(format!("provider {} may not submit to dataflow {flow}", self.provider.id));
+            self.violations.push(format!(
+                "provider {} may not submit to dataflow {flow}",
+                self.provider.id
+            ));
         }
         Ok(Flow::Continue)
     }
@@ -93,22 +101,36 @@ fn pick<'r>(
         return super::data::resolve_flow(registry, a, id, v);
     }
     let hint = format::sniff_structure(head, format).ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, 100, "the message names no structure: POST to /data/{flow}")
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            100,
+            "the message names no structure: POST to /data/{flow}",
+        )
     })?;
     let r = hint.reference();
     let not_found = |e: crate::structure::StructureError| {
-        ApiError::new(StatusCode::NOT_FOUND, 100, format!("{}: unknown structure: {e}", r.urn()))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            100,
+            format!("{}: unknown structure: {e}", r.urn()),
+        )
     };
     match r.class {
         ArtefactClass::Dataflow => {
             let flow = registry.dataflow(&r.short()).map_err(not_found)?;
-            let dsd = registry.structure_of(flow).map_err(|e| ApiError::internal(e.to_string()))?;
+            let dsd = registry
+                .structure_of(flow)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
             Ok((flow, dsd))
         }
         ArtefactClass::ProvisionAgreement => {
-            let pa = registry.provision_agreement(&r.short()).map_err(not_found)?;
+            let pa = registry
+                .provision_agreement(&r.short())
+                .map_err(not_found)?;
             let flow = registry.dataflow(&pa.dataflow.short()).map_err(not_found)?;
-            let dsd = registry.structure_of(flow).map_err(|e| ApiError::internal(e.to_string()))?;
+            let dsd = registry
+                .structure_of(flow)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
             Ok((flow, dsd))
         }
         _ => {
@@ -123,7 +145,11 @@ fn pick<'r>(
                         .is_some_and(|s| s.agency == dsd.meta.agency && s.id == dsd.meta.id)
                 })
                 .ok_or_else(|| {
-                    ApiError::new(StatusCode::NOT_FOUND, 100, format!("no dataflow uses {}: POST to /data/{{flow}}", r.urn()))
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        100,
+                        format!("no dataflow uses {}: POST to /data/{{flow}}", r.urn()),
+                    )
                 })?;
             Ok((flow, dsd))
         }
@@ -163,13 +189,17 @@ async fn submit_inner(
         let chunk = chunk.map_err(|e| {
             let text = e.to_string();
             if text.contains("length limit") {
-                ApiError::too_large(format!("the body is larger than this server's limit of {} bytes", state.config.body_limit))
+                ApiError::too_large(format!(
+                    "the body is larger than this server's limit of {} bytes",
+                    state.config.body_limit
+                ))
             } else {
                 ApiError::syntax(format!("the body could not be read: {text}"))
             }
         })?;
         hasher.update(&chunk);
-        file.write_all(&chunk).map_err(|e| ApiError::internal(e.to_string()))?;
+        file.write_all(&chunk)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
     }
     let sha = hex(&hasher.finalize());
     let wants_json = headers
@@ -177,9 +207,11 @@ async fn submit_inner(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("json"));
     let st = state.clone();
-    tokio::task::spawn_blocking(move || ingest(&st, &provider, path_flow.as_deref(), file, sha, wants_json))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || {
+        ingest(&st, &provider, path_flow.as_deref(), file, sha, wants_json)
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -263,13 +295,21 @@ fn ingest(
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     tracing::info!(who = %receipt.who, message = %receipt.message_id, duplicate, written = receipt.observations_written, "submission");
     if wants_json {
-        let mut value = serde_json::to_value(receipt).map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut value =
+            serde_json::to_value(receipt).map_err(|e| ApiError::internal(e.to_string()))?;
         if let Some(o) = value.as_object_mut() {
             o.insert("duplicate".into(), serde_json::Value::Bool(duplicate));
         }
-        return Ok((StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response());
+        return Ok((
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            value.to_string(),
+        )
+            .into_response());
     }
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<mes:RegistryInterface xmlns:mes=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\" xmlns:reg=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/registry\" xmlns:com=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\">\n");
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<mes:RegistryInterface xmlns:mes=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\" xmlns:reg=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/registry\" xmlns:com=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\">\n",
+    );
     xml.push_str(&format!(
         "<mes:Header><mes:ID>{}</mes:ID><mes:Test>false</mes:Test><mes:Prepared>{}</mes:Prepared><mes:Sender id=\"SDMXGW\"/><mes:Receiver id=\"{}\"/></mes:Header>\n<mes:SubmitDataResponse submissionId=\"{}\" messageId=\"{}\" sha256=\"{}\" duplicate=\"{duplicate}\" observationsWritten=\"{}\" observationsDeleted=\"{}\" observationsUnchanged=\"{}\">\n",
         receipt.submission_id,
@@ -292,7 +332,12 @@ fn ingest(
         ));
     }
     xml.push_str("</mes:SubmitDataResponse>\n</mes:RegistryInterface>\n");
-    Ok((StatusCode::OK, [(header::CONTENT_TYPE, "application/xml")], xml).into_response())
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/xml")],
+        xml,
+    )
+        .into_response())
 }
 
 fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> Result<usize, ApiError> {
