@@ -471,9 +471,9 @@ fn interop_sdmx1_client() {
 import sdmx
 sdmx.add_source({{"id": "GW", "url": "{base}", "name": "gw"}})
 c = sdmx.Client("GW")
-flows = c.dataflow()
+flows = c.dataflow(agency_id="ILO")
 assert "{FLOW}" in flows.dataflow, list(flows.dataflow)
-m = c.dataflow("{FLOW}", params={{"references": "descendants"}})
+m = c.dataflow("{FLOW}", agency_id="ILO", params={{"references": "descendants"}})
 dsd = m.dataflow["{FLOW}"].structure
 print("dsd", dsd.id, len(dsd.dimensions))
 d = c.data("{FLOW}", key="PHL.A..SEX_T.", dsd=m.structure[dsd.id] if dsd.id in m.structure else None)

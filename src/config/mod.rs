@@ -144,6 +144,16 @@ mod tests {
     }
 
     #[test]
+    fn shipped_example_parses() {
+        let c = Config::parse(include_str!("../../samples/config/gateway.toml"), "example").unwrap();
+        assert_eq!(c.providers.len(), 2);
+        assert_eq!(
+            c.providers[0].token_sha256,
+            crate::store::sha256_hex(b"change-me-phl")
+        );
+    }
+
+    #[test]
     fn unknown_field_is_refused() {
         let e = Config::parse("bnd = 'x'", "t").unwrap_err();
         assert!(e.to_string().contains("bnd"), "{e}");
