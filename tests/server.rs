@@ -232,6 +232,53 @@ fn data_query_parameters_select() {
         "/data/dataflow/ILO/{FLOW}/1.0/*?c[SEX]=SEX_M&c[CDS]=CDS_DES_TOTAL"
     ));
     assert_eq!(rows.len(), 5, "{rows:?}");
+    assert_eq!(
+        s.get(
+            &format!("/data/{FLOW}/all?updatedAfter=2999-01-01T00:00:00Z"),
+            None
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        csv(&format!(
+            "/data/{FLOW}/all?updatedAfter=2000-01-01T00:00:00Z"
+        ))
+        .len(),
+        90
+    );
+    let (status, _, _) = s.get(&format!("/data/{FLOW}/all?updatedAfter=yesterday"), None);
+    assert_eq!(status, 400);
+    for dim in ["AllDimensions", "SEX"] {
+        let (status, _, body) = s.get(
+            &format!("/data/{FLOW}/all?format=structurespecificdata&dimensionAtObservation={dim}"),
+            None,
+        );
+        assert_eq!(status, 200, "{dim}: {body}");
+        assert!(
+            body.contains(&format!("dimensionAtObservation=\"{dim}\"")),
+            "{dim}"
+        );
+        assert_eq!(
+            count_observations(&s.dir, &format!("dao-{dim}"), &body),
+            90,
+            "{dim}"
+        );
+    }
+    assert_eq!(
+        s.get(
+            &format!("/data/{FLOW}/all?dimensionAtObservation=NOPE"),
+            None
+        )
+        .0,
+        400
+    );
+    let (status, _, body) = s.get(&format!("/data/{FLOW}/all?detail=serieskeysonly"), None);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !body.contains("921.3"),
+        "serieskeysonly returned observations"
+    );
     // No results → 404 with code 100; a key of the wrong length → 400 code 140.
     let (status, _, body) = s.get(&format!("/data/{FLOW}/THA.A..."), None);
     assert_eq!((status, error_code(&body).as_str()), (404, "100"), "{body}");
@@ -257,6 +304,30 @@ fn query_over_the_limit_is_413() {
         None,
     );
     assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn body_over_the_limit_is_413_and_nothing_stored() {
+    let s = Server::start("body-limit", "body_limit = 2000");
+    let (status, _) = s.post("/data", Some(PHL_TOKEN), &sample());
+    assert_eq!(status, 413);
+    assert_eq!(s.get(&format!("/data/{FLOW}/all"), None).0, 404);
+    // Chunked (no Content-Length): the limit holds while streaming.
+    let addr = s.base.strip_prefix("http://").unwrap().to_owned();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    let body = sample();
+    write!(
+        conn,
+        "POST /data HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {PHL_TOKEN}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n",
+        body.len()
+    )
+    .unwrap();
+    conn.write_all(&body).unwrap();
+    conn.write_all(b"\r\n0\r\n\r\n").unwrap();
+    let mut raw = String::new();
+    conn.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 413"), "{raw}");
+    assert_eq!(s.get(&format!("/data/{FLOW}/all"), None).0, 404);
 }
 
 #[test]

@@ -145,7 +145,8 @@ mod tests {
 
     #[test]
     fn shipped_example_parses() {
-        let c = Config::parse(include_str!("../../samples/config/gateway.toml"), "example").unwrap();
+        let c =
+            Config::parse(include_str!("../../samples/config/gateway.toml"), "example").unwrap();
         assert_eq!(c.providers.len(), 2);
         assert_eq!(
             c.providers[0].token_sha256,

@@ -171,7 +171,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         state.clone(),
         count_and_gate,
     ))
-    .layer(DefaultBodyLimit::max(limit))
+    .layer(DefaultBodyLimit::disable())
+    .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
     .layer(tower_http::compression::CompressionLayer::new())
     .layer(tower_http::timeout::TimeoutLayer::with_status_code(
         StatusCode::REQUEST_TIMEOUT,
