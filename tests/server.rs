@@ -515,6 +515,15 @@ fn availability_schema_health_metrics_gzip() {
     assert_eq!(status, 200);
     assert!(ct.starts_with("text/plain"));
     assert!(body.contains("sdmxgw_submissions_total 1"), "{body}");
+    // The POST and the queries above answered 2xx; nothing failed.
+    assert!(
+        body.contains("sdmxgw_responses_total{class=\"2xx\"} 5"),
+        "{body}"
+    );
+    assert!(
+        body.contains("sdmxgw_responses_total{class=\"5xx\"} 0"),
+        "{body}"
+    );
     // gzip on request, checked on the raw bytes.
     let addr = s.base.strip_prefix("http://").unwrap().to_owned();
     let mut conn = std::net::TcpStream::connect(&addr).unwrap();

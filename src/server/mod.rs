@@ -36,6 +36,8 @@ pub struct Metrics {
     pub data_queries: AtomicU64,
     /// Submissions applied (or recognised as repeats).
     pub submissions: AtomicU64,
+    /// Responses by status class (1xx…5xx).
+    pub responses: [AtomicU64; 5],
 }
 
 /// What every handler shares.
@@ -194,9 +196,13 @@ async fn count_and_gate(
         && !public
         && let Err(e) = submit::authenticate(&state, req.headers())
     {
+        state.metrics.responses[3].fetch_add(1, Ordering::Relaxed);
         return e.into_response();
     }
-    next.run(req).await
+    let resp = next.run(req).await;
+    let class = usize::from(resp.status().as_u16() / 100).clamp(1, 5) - 1;
+    state.metrics.responses[class].fetch_add(1, Ordering::Relaxed);
+    resp
 }
 
 /// Binds, prints the bound address on stdout (first line) and serves until
@@ -219,12 +225,20 @@ pub async fn serve(state: Arc<AppState>, bind: &str) -> Result<(), ServeError> {
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let m = &state.metrics;
-    let text = format!(
+    let mut text = format!(
         "# HELP sdmxgw_requests_total HTTP requests received.\n# TYPE sdmxgw_requests_total counter\nsdmxgw_requests_total {}\n# HELP sdmxgw_data_queries_total Data queries answered with data.\n# TYPE sdmxgw_data_queries_total counter\nsdmxgw_data_queries_total {}\n# HELP sdmxgw_submissions_total Submissions accepted.\n# TYPE sdmxgw_submissions_total counter\nsdmxgw_submissions_total {}\n",
         m.requests.load(Ordering::Relaxed),
         m.data_queries.load(Ordering::Relaxed),
         m.submissions.load(Ordering::Relaxed)
     );
+    text.push_str("# HELP sdmxgw_responses_total HTTP responses by status class.\n# TYPE sdmxgw_responses_total counter\n");
+    for (i, c) in m.responses.iter().enumerate() {
+        text.push_str(&format!(
+            "sdmxgw_responses_total{{class=\"{}xx\"}} {}\n",
+            i + 1,
+            c.load(Ordering::Relaxed)
+        ));
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
