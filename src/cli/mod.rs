@@ -11,7 +11,6 @@ mod ilms;
 mod structure;
 
 /// What a subcommand concluded, mapped to the exit code.
-#[allow(dead_code)] // the structure and ILMS subcommands that return it are being built
 pub enum Outcome {
     /// Everything was fine (exit 0).
     Ok,
