@@ -10,7 +10,8 @@
 //! - [`data`]: the streaming event model of data messages ([`data::DataReader`],
 //!   [`data::DataSink`], [`data::pump`]);
 //! - [`format`]: SDMX-ML, SDMX-CSV and SDMX-JSON data readers and writers;
-//! - [`ilms`]: the ILMS structure set, generated from one readable table.
+//! - [`ilms`]: the ILMS structure set, generated from one readable table;
+//! - [`validate`]: checks data events against their structure ([`validate::Validator`]).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -19,3 +20,4 @@ pub mod format;
 pub mod ilms;
 pub mod model;
 pub mod structure;
+pub mod validate;
