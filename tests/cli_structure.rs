@@ -395,3 +395,76 @@ fn show_a_dataflow_and_a_constraint() {
         "{out}"
     );
 }
+
+#[test]
+#[ignore = "needs xmllint and the official XSDs (scripts/test.sh sets them up)"]
+fn converted_folders_validate_against_the_official_schema() {
+    let tmp = temp_dir("cli_structure_convert_xsd");
+    let out = tmp.join("ilms_x.xml");
+    let mut cmd = sdmxgw();
+    cmd.args(["structure", "convert"])
+        .arg(dir("ilms_x"))
+        .arg("-o")
+        .arg(&out)
+        .args(["--to", "sdmx-ml-2.1"]);
+    let o = cmd.output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    crate::util::xmllint_21(&out);
+}
+
+#[test]
+fn without_paths_check_reads_dsd_and_codelists_of_the_working_directory() {
+    let tmp = temp_dir("cli_structure_defaults");
+    std::fs::create_dir_all(tmp.join("dsd")).unwrap();
+    std::fs::create_dir_all(tmp.join("codelists")).unwrap();
+    for f in [
+        "dsd_x.xml",
+        "concepts.xml",
+        "constraints.xml",
+        "providers.xml",
+    ] {
+        std::fs::copy(dir(&format!("ilms_x/{f}")), tmp.join("dsd").join(f)).unwrap();
+    }
+    std::fs::copy(
+        dir("ilms_x/codelists.xml"),
+        tmp.join("codelists/codelists.xml"),
+    )
+    .unwrap();
+    let o = sdmxgw()
+        .args(["structure", "check", "--json"])
+        .current_dir(&tmp)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let v = json(&o);
+    assert_eq!(
+        (&v["codelists"], &v["dataflows"]),
+        (&Value::from(4), &Value::from(1))
+    );
+    // Without codelists/ the references dangle: the default really reads both.
+    std::fs::remove_dir_all(tmp.join("codelists")).unwrap();
+    let o = sdmxgw()
+        .args(["structure", "check", "--json"])
+        .current_dir(&tmp)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(json(&o)["codelists"], 0);
+}
+
+#[test]
+fn list_reports_load_errors_but_still_lists() {
+    let mut cmd = sdmxgw();
+    cmd.args(["structure", "list", "--type", "dsd", "--structure"])
+        .arg(dir("dangling"));
+    let o = cmd.output().unwrap();
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("ILO:DSD_Y(1.0)"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(
+            "error: urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ILO:DF_Y(1.0) refers to"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

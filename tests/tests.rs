@@ -3,7 +3,11 @@
 
 mod util;
 
+mod cli_convert;
 mod cli_structure;
+mod data_csv;
+mod data_dsd;
+mod data_json;
 mod ilms;
 mod json10;
 mod registry;

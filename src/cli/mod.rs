@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod convert;
 mod ilms;
+mod io;
+mod pick;
 mod structure;
 
 /// What a subcommand concluded, mapped to the exit code.
@@ -38,6 +41,8 @@ enum Command {
     /// Load, check, list, show and convert structure messages (DSDs, codelists, dataflows…).
     #[command(subcommand)]
     Structure(structure::StructureCommand),
+    /// Stream a data message from one SDMX format into another (or just count it).
+    Convert(convert::ConvertArgs),
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
     #[command(subcommand)]
     Ilms(ilms::IlmsCommand),
@@ -55,6 +60,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Structure(c) => structure::run(c),
         Command::Ilms(c) => ilms::run(c),
+        Command::Convert(a) => convert::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

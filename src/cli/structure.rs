@@ -172,3 +172,55 @@ fn report_errors(e: &RegistryErrors) {
 fn parse_format(s: &str) -> Result<StructureFormat, String> {
     s.parse()
 }
+
+/// Loads structures for a data command. With `required`, any load error stops
+/// the command (exit 2); otherwise (e.g. generic XML in and out, which needs no
+/// DSD) structures that cannot be loaded are skipped with a note on stderr.
+pub(super) fn load_for_data(
+    args: &StructureArgs,
+    required: bool,
+) -> anyhow::Result<Option<Registry>> {
+    let paths = match paths_or_default(args.structure.clone()) {
+        Ok(p) => p,
+        Err(e) if !required => {
+            tracing::debug!("no structures loaded: {e:#}");
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    match Registry::load(&paths) {
+        Ok((registry, warnings)) => {
+            print_warnings(&warnings);
+            Ok(Some(registry))
+        }
+        // A DSD whose codelists are not loaded still tells dimensions from
+        // attributes, which is all reading and writing need.
+        Err(e) if e.only_references() && !e.has_unreadable() => {
+            print_warnings(&e.warnings);
+            if let Some(first) = e.errors.first() {
+                tracing::warn!(
+                    "{} reference(s) between the loaded structures are unresolved (first: {first}); data is read with the DSD alone",
+                    e.errors.len()
+                );
+            }
+            Ok(Some(*e.partial))
+        }
+        Err(e) if required => {
+            print_warnings(&e.warnings);
+            report_errors(&e);
+            bail!(
+                "the structures in {} do not load cleanly (see the errors above); fix them or \
+                 name other files with --structure",
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        Err(e) => {
+            tracing::warn!("structures not used: {} error(s)", e.errors.len());
+            Ok(None)
+        }
+    }
+}

@@ -14,7 +14,10 @@ pub use event::{
     Action, DataEvent, DataSetHeader, GroupKey, Header, Obs, ObsDimension, Position, SeriesKey,
     StructureUse,
 };
-pub use sink::{CollectSink, Collected, CountSink, DataReader, DataSink, Flow, Summary, pump};
+pub use sink::{
+    CollectSink, Collected, CollectedDataSet, CountSink, DataReader, DataSink, FlatObs, Flow,
+    Summary, pump,
+};
 pub use values::Values;
 
 /// Why a data message could not be read or written.

@@ -47,6 +47,10 @@ trait Stored: PartialEq + Sized {
     const CLASS: ArtefactClass;
     fn meta(&self) -> &MaintainableMeta;
     fn list(s: &mut Structures) -> &mut Vec<Self>;
+    /// A `referencepartial` codelist holds only some codes of the full one.
+    fn is_partial(&self) -> bool {
+        false
+    }
 }
 
 macro_rules! stored {
@@ -63,10 +67,22 @@ macro_rules! stored {
     )*};
 }
 
+impl Stored for Codelist {
+    const CLASS: ArtefactClass = ArtefactClass::Codelist;
+    fn meta(&self) -> &MaintainableMeta {
+        &self.meta
+    }
+    fn list(s: &mut Structures) -> &mut Vec<Self> {
+        &mut s.codelists
+    }
+    fn is_partial(&self) -> bool {
+        self.is_partial == Some(true)
+    }
+}
+
 stored! {
     AgencyScheme => AgencyScheme, agency_schemes;
     DataProviderScheme => DataProviderScheme, data_provider_schemes;
-    Codelist => Codelist, codelists;
     ConceptScheme => ConceptScheme, concept_schemes;
     DataStructure => DataStructure, data_structures;
     Dataflow => Dataflow, dataflows;
@@ -102,7 +118,13 @@ impl Registry {
             let list = T::list(&mut self.structures);
             let versions = self.index.by_key.entry(key).or_default();
             if let Some((_, at)) = versions.iter().find(|(v, _)| *v == meta.version) {
-                if list[*at] != item {
+                let existing = &mut list[*at];
+                if *existing == item || item.is_partial() {
+                    // A copy, or a partial view of what is loaded: keep the full one.
+                } else if existing.is_partial() {
+                    *existing = item;
+                    self.index.sources.insert(urn, source.to_owned());
+                } else {
                     errors.push(StructureError::Conflict {
                         first: self.index.sources.get(&urn).cloned().unwrap_or_default(),
                         second: source.to_owned(),

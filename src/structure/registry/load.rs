@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::model::Structures;
-use crate::structure::{StructureError, Warning, read_structure_file};
+use crate::structure::{Location, StructureError, Warning, read_structure_file};
 
 /// What reading the files produced: the structures of each file that could be
 /// read, the readers' warnings, and one error per file that could not.
@@ -23,6 +23,11 @@ pub(super) fn read_paths(paths: &[PathBuf]) -> ReadFiles {
         let mut files = Vec::new();
         if let Err(e) = collect(path, true, &mut files) {
             out.errors.push(e);
+        } else if files.is_empty() {
+            out.warnings.push(Warning {
+                location: Location::file(path.display().to_string()),
+                message: "no *.xml or *.json structure file in this folder".to_owned(),
+            });
         }
         for file in files {
             match read_structure_file(&file) {
@@ -83,6 +88,18 @@ mod tests {
         let msg = read.errors[0].to_string();
         assert!(msg.contains("/nonexistent/sdmxgw/x.xml"), "{msg}");
         assert!(matches!(read.errors[0], StructureError::Io { .. }));
+    }
+
+    #[test]
+    fn an_empty_folder_is_a_warning() {
+        let dir = std::env::temp_dir().join(format!("sdmxgw-empty-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let read = read_paths(std::slice::from_ref(&dir));
+        assert!(read.errors.is_empty());
+        assert_eq!(read.warnings.len(), 1);
+        assert!(read.warnings[0].to_string().contains("no *.xml or *.json"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -158,6 +158,9 @@ fn check_selection(
     let Some(codelist) = registry.codelist_of(dsd, &sel.component) else {
         return;
     };
+    if codelist.is_partial == Some(true) {
+        return; // only some codes are at hand
+    }
     for v in &sel.values {
         if !v.value.contains('%') && codelist.code(&v.value).is_none() {
             warn(format!(
@@ -239,8 +242,14 @@ impl<'r> Resolver<'r, '_> {
     /// Resolves a reference to an item: its scheme, then the item in it. True
     /// when both are found.
     fn item(&mut self, referrer: &str, target: &ItemRef) -> bool {
-        let Some(scheme) = self.artefact(referrer, &target.scheme) else {
-            return false;
+        // The error names the item (`…Concept=ILO:CS_X(1.0).AGE`): that is what
+        // was referred to, even when its whole scheme is missing.
+        let scheme = match self.registry.locate(&target.scheme) {
+            Ok(scheme) => scheme,
+            Err(miss) => {
+                self.miss(referrer, target.urn(), miss);
+                return false;
+            }
         };
         let id = target.item_id.as_str();
         if scheme.meta().is_external_reference == Some(true) {

@@ -693,3 +693,76 @@ fn items_of_external_reference_stubs_are_not_checked() {
     let r = load(s);
     assert_eq!(r.counts().concepts, 0);
 }
+
+#[test]
+fn a_missing_scheme_is_reported_by_the_item_referred_to() {
+    let mut s = sample();
+    s.concept_schemes.clear();
+    let err = Registry::from_structures([("x.xml".to_owned(), s)]).unwrap_err();
+    let all = err
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>();
+    assert!(all.contains(&"urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=ILO:DSD_X(1.0) dimension REF_AREA refers to urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept=ILO:CS_X(1.0).REF_AREA, which is not loaded; add the file that defines it (--structure)".to_owned()), "{all:#?}");
+    // One error per component: four dimensions, one attribute, one measure.
+    assert_eq!(all.len(), 6, "{all:#?}");
+}
+
+#[test]
+fn a_reference_matching_several_versions_is_ambiguous() {
+    let mut s = sample();
+    let mut newer = s.data_structures[0].clone();
+    newer.meta.version = v("1.1");
+    s.data_structures.push(newer);
+    s.dataflows[0].structure = Some(ArtefactRef {
+        version: VersionReq::All,
+        ..dsd_ref()
+    });
+    let err = Registry::from_structures([("x.xml".to_owned(), s)]).unwrap_err();
+    assert_eq!(err.errors.len(), 1, "{err}");
+    let StructureError::Ambiguous {
+        referrer,
+        candidates,
+        ..
+    } = &err.errors[0]
+    else {
+        panic!("expected ambiguous, got {}", err.errors[0]);
+    };
+    assert_eq!(
+        referrer,
+        "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ILO:DF_X(1.0)"
+    );
+    assert!(
+        candidates.contains("DSD_X(1.0)") && candidates.contains("DSD_X(1.1)"),
+        "{candidates}"
+    );
+}
+
+#[test]
+fn a_partial_codelist_gives_way_to_the_full_one() {
+    let mut partial = codelist("CL_SEX", "1.0", &["SEX_F"]);
+    partial.is_partial = Some(true);
+    let before = Structures {
+        codelists: vec![partial.clone()],
+        ..Default::default()
+    };
+    // Partial first, then the full one: the full one replaces it.
+    let r = Registry::from_structures([
+        ("partial.xml".to_owned(), before.clone()),
+        ("full.xml".to_owned(), sample()),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.codelist("CL_SEX").unwrap().codes.len(), 4);
+    assert_eq!(
+        r.source_of("urn:sdmx:org.sdmx.infomodel.codelist.Codelist=ILO:CL_SEX(1.0)"),
+        Some("full.xml")
+    );
+    // Full first, then partial: the partial one is dropped.
+    let r = Registry::from_structures([
+        ("full.xml".to_owned(), sample()),
+        ("partial.xml".to_owned(), before),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.codelist("CL_SEX").unwrap().codes.len(), 4);
+}
