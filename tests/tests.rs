@@ -8,6 +8,7 @@ mod cli_structure;
 mod data_csv;
 mod data_dsd;
 mod data_json;
+mod data_xml;
 mod ilms;
 mod json10;
 mod registry;
