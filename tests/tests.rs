@@ -12,5 +12,6 @@ mod data_xml;
 mod ilms;
 mod json10;
 mod registry;
+mod validate;
 mod xml21;
 mod xml30;

@@ -12,6 +12,7 @@ mod ilms;
 mod io;
 mod pick;
 mod structure;
+mod validate;
 
 /// What a subcommand concluded, mapped to the exit code.
 pub enum Outcome {
@@ -43,6 +44,9 @@ enum Command {
     Structure(structure::StructureCommand),
     /// Stream a data message from one SDMX format into another (or just count it).
     Convert(convert::ConvertArgs),
+    /// Check a data message against its structure (codes, constraints, attributes, values,
+    /// time, duplicates, ILMS consistency) and report every problem.
+    Validate(validate::ValidateArgs),
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
     #[command(subcommand)]
     Ilms(ilms::IlmsCommand),
@@ -61,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Structure(c) => structure::run(c),
         Command::Ilms(c) => ilms::run(c),
         Command::Convert(a) => convert::run(a),
+        Command::Validate(a) => validate::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

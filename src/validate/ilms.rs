@@ -61,9 +61,9 @@ pub(crate) struct Ilms {
     versions: HashMap<u64, (String, bool)>,
     limit_hit: bool,
     seq: u64,
-    /// The group whose total the last observation set (its position is patched
+    /// The groups whose total the last observation set (its position is patched
     /// in once the reader reports it).
-    pending: Option<u64>,
+    pending: Vec<u64>,
     unit: Option<&'static str>,
     dataset_unit_mult: Option<String>,
     candidates: HashMap<(usize, String), u32>,
@@ -132,7 +132,7 @@ impl Ilms {
             versions: HashMap::new(),
             limit_hit: false,
             seq: 0,
-            pending: None,
+            pending: Vec::new(),
             unit: None,
             dataset_unit_mult: None,
             candidates: HashMap::new(),
@@ -251,7 +251,7 @@ impl Ilms {
         unit_mult: Option<&str>,
         here: impl Fn() -> Location,
     ) {
-        self.pending = None;
+        self.pending.clear();
         if let Some(u) = unit_mult {
             self.check_unit_mult(u);
         }
@@ -334,7 +334,7 @@ impl Ilms {
                 self.seq += 1;
                 acc.total = Some((x, code.to_owned(), self.seq));
                 acc.at = Some(Box::new(here()));
-                self.pending = Some(h);
+                self.pending.push(h);
             } else {
                 acc.sum += x;
                 acc.parts += 1;
@@ -351,11 +351,10 @@ impl Ilms {
 
     /// The reader's position after the last observation: where its total is.
     pub fn set_position(&mut self, pos: &Position) {
-        if let Some(h) = self.pending.take()
-            && let Some(acc) = self.groups.get_mut(&h)
-            && let Some(at) = acc.at.as_mut()
-        {
-            at.position = Some(pos.clone());
+        for h in self.pending.drain(..) {
+            if let Some(at) = self.groups.get_mut(&h).and_then(|acc| acc.at.as_mut()) {
+                at.position = Some(pos.clone());
+            }
         }
     }
 

@@ -222,7 +222,10 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
     fn track(&mut self, raw: &str, end: u64, closing: u64) {
         // `rfind` runs memrchr; most tags hold no newline, so one fast scan.
         if let Some(last) = raw.rfind('\n') {
-            let before = raw.as_bytes()[..last].iter().filter(|b| **b == b'\n').count();
+            let before = raw.as_bytes()[..last]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
             self.line += before as u64 + 1;
             let raw_start = end.saturating_sub(closing + raw.len() as u64);
             self.line_start = raw_start + last as u64 + 1;
