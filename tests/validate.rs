@@ -1465,3 +1465,89 @@ fn cli_exit_codes_and_formats() {
     let o = sdmxgw_validate(&[&good, "--structure", structure, "--disable", "nonsense"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn cli_on_the_shipped_ilms_structures() {
+    let dir = util::temp_dir("validate_ilms");
+    let root = util::root();
+    let dsd = root.join("dsd");
+    let codelists = root.join("codelists");
+    let write = |name: &str, rows: &[&str]| {
+        let head = "DATAFLOW,REF_AREA,FREQ,MEASURE,SEX,ECO,TIME_PERIOD,OBS_VALUE,OBS_STATUS,UNIT_MEASURE_TYPE,UNIT_MEASURE,UNIT_MULT\n";
+        let p = dir.join(name);
+        let body: String = rows
+            .iter()
+            .map(|r| format!("ILO:DF_MFL_FEMP_SEX_ECO_NB(1.0),PHL,A,MFL_FEMP_NB,{r}\n"))
+            .collect();
+        std::fs::write(&p, format!("{head}{body}")).unwrap();
+        p
+    };
+    let run = |p: &std::path::Path| {
+        util::sdmxgw()
+            .arg("validate")
+            .arg(p)
+            .arg("--structure")
+            .arg(&dsd)
+            .arg("--structure")
+            .arg(&codelists)
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+    };
+    let clean_file = write(
+        "clean.csv",
+        &[
+            "SEX_T,ECO_ISIC4_TOTAL,2020,12.5,,NB,PS,3",
+            "SEX_M,ECO_ISIC4_TOTAL,2020,7.5,,NB,PS,3",
+            "SEX_F,ECO_ISIC4_TOTAL,2020,5,E,NB,PS,3",
+            "SEX_T,ECO_ISIC4_TOTAL,2021,13,,NB,PS,3",
+        ],
+    );
+    let o = run(&clean_file);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["errors"], 0);
+    assert_eq!(j["warnings"], 0);
+    assert_eq!(j["findings"].as_array().unwrap().len(), 0);
+
+    let defects = write(
+        "defects.csv",
+        &[
+            "SEX_T,ECO_ISIC4_TOTAL,2020,12.5,,NB,PS,3",
+            "SEX_M,ECO_ISIC4_TOTAL,2020,7.5,,NB,PS,3",
+            "SEX_F,ECO_ISIC4_TOTAL,2020,3,,NB,PS,3",
+            "SEX_T,ECO_ISIC3_A,2020,-1,,NB,PS,3",
+        ],
+    );
+    let o = run(&defects);
+    // Only warnings: valid.
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found: Vec<(String, u64)> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["location"]["position"]["record"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Negative count and the ISIC3 code beside ISIC4 at row 5; the SEX total
+    // judged at the end, located at its SEX_T row (2).
+    assert!(found.contains(&("W703".to_owned(), 5)), "{found:?}");
+    assert!(found.contains(&("W704".to_owned(), 5)), "{found:?}");
+    assert!(found.contains(&("W701".to_owned(), 2)), "{found:?}");
+    assert_eq!(j["warnings"], 3, "{found:?}");
+}

@@ -47,6 +47,7 @@ pub struct Validator<'s, S = CountSink> {
     seen: HashSet<u64>,
     ilms: Ilms,
     dims_scratch: Vec<(usize, String)>,
+    dataset_open: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,6 +91,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
             seen: HashSet::new(),
             ilms,
             dims_scratch: Vec::new(),
+            dataset_open: false,
         }
     }
 
@@ -445,6 +447,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
     }
 
     fn close_dataset(&mut self) {
+        self.dataset_open = false;
         self.close_series();
         self.ilms.end_dataset(self.schema);
         self.flush_ilms();
@@ -573,10 +576,11 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
     }
 
     fn dataset(&mut self, d: &DataSetHeader) -> Result<Flow, S::Error> {
-        if self.dataset > 0 && !self.seen.is_empty() {
+        if self.dataset_open {
             // A reader that does not send EndDataSet.
             self.close_dataset();
         }
+        self.dataset_open = true;
         self.dataset += 1;
         self.series_label = None;
         self.period = None;
@@ -825,7 +829,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
     }
 
     fn finish(&mut self, s: &Summary) -> Result<(), S::Error> {
-        if self.series_label.is_some() || !self.seen.is_empty() {
+        if self.dataset_open {
             self.close_dataset();
         }
         self.report.summary = *s;
