@@ -62,7 +62,9 @@ impl ValueFormat {
     /// and a message.
     pub fn check(&self, value: &str, nan_is_missing: bool) -> Result<(), (Rule, String)> {
         let numeric = self.data_type.is_numeric();
-        if nan_is_missing && value == "NaN" {
+        // SDMX-CSV 2.x: NaN (float/double) and #N/A (other types) mark values
+        // intentionally missing.
+        if nan_is_missing && (value == "NaN" || value == "#N/A") {
             return Ok(());
         }
         if let Some(why) = type_error(self.data_type, value) {
@@ -86,13 +88,15 @@ impl ValueFormat {
             ));
         }
         if numeric && let Ok(n) = value.trim().parse::<f64>() {
+            // ExclusiveValueRange: the bounds themselves are excluded.
+            let exclusive = self.data_type == DataType::ExclusiveValueRange;
             if let Some(min) = self.min_value
-                && n < min
+                && (n < min || (exclusive && n == min))
             {
                 return Err((Rule::ValueRange, format!("{value} is below minValue {min}")));
             }
             if let Some(max) = self.max_value
-                && n > max
+                && (n > max || (exclusive && n == max))
             {
                 return Err((Rule::ValueRange, format!("{value} is above maxValue {max}")));
             }
@@ -279,6 +283,16 @@ mod tests {
         assert_eq!(f.check("5.25", false).unwrap_err().0, Rule::ValueDecimals);
         assert_eq!(f.check("NaN", false).unwrap_err().0, Rule::ValueType);
         assert!(f.check("NaN", true).is_ok());
+        assert!(f.check("#N/A", true).is_ok());
+        let x = fmt(TextFormat {
+            data_type: Some(DataType::ExclusiveValueRange),
+            min_value: Some("0".into()),
+            max_value: Some("1".into()),
+            ..Default::default()
+        });
+        assert!(x.check("0.5", false).is_ok());
+        assert_eq!(x.check("1", false).unwrap_err().0, Rule::ValueRange);
+        assert_eq!(x.check("0", false).unwrap_err().0, Rule::ValueRange);
         let s = fmt(TextFormat {
             min_length: Some(2),
             max_length: Some(4),

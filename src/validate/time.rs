@@ -505,6 +505,8 @@ mod tests {
         assert_eq!(q1.frequency, Some('Q'));
         assert_eq!(p("2020-M07").start, p("2020-07").start);
         assert_eq!(p("2020-D366").start, p("2020-12-31").start);
+        // D010 is valid (the XSD pattern rejects it by a known bug).
+        assert_eq!(p("2020-D010").start, p("2020-01-10").start);
         assert_eq!(p("2020-Q1+01:00").kind, PeriodKind::ReportingQuarter);
         for s in [
             "2020-A2",
