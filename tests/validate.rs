@@ -216,21 +216,30 @@ fn dsd() -> DataStructure {
 }
 
 fn codelists() -> Vec<Codelist> {
+    // As in ILOSTAT's CL_ECO, categories hang under a heading code naming the
+    // classification version.
+    let mut eco = codelist(
+        "CL_ECO",
+        &[
+            "ECO_ISIC4",
+            "ECO_ISIC4_TOTAL",
+            "ECO_ISIC4_A",
+            "ECO_ISIC4_B",
+            "ECO_ISIC3_TOTAL",
+            "ECO_ISIC3_A",
+        ],
+    );
+    for c in &mut eco.codes {
+        if c.id == "ECO_ISIC4_A" || c.id == "ECO_ISIC4_B" {
+            c.parent = Some("ECO_ISIC4".into());
+        }
+    }
     vec![
         codelist("CL_AREA", &["PHL", "THA", "X84"]),
         codelist("CL_FREQ", &["A", "Q", "M"]),
         codelist("CL_MEASURE", &["MST_TEMP_NB", "MST_TEMP_RT"]),
         codelist("CL_SEX", &["SEX_T", "SEX_M", "SEX_F", "SEX_O"]),
-        codelist(
-            "CL_ECO",
-            &[
-                "ECO_ISIC4_TOTAL",
-                "ECO_ISIC4_A",
-                "ECO_ISIC4_B",
-                "ECO_ISIC3_TOTAL",
-                "ECO_ISIC3_A",
-            ],
-        ),
+        eco,
         codelist("CL_UNIT_MULT", &["0", "3", "6"]),
         codelist("CL_OBS_STATUS", &["A", "E"]),
     ]

@@ -285,12 +285,7 @@ impl Ilms {
                 ),
                 Kind::Classification => {
                     let total = spec.totals.contains(code);
-                    let part = !total
-                        && spec
-                            .parents
-                            .get(code)
-                            .is_none_or(|p| spec.totals.contains(p));
-                    (total, part, version_prefix(code))
+                    (total, is_part(spec, code), version_prefix(code))
                 }
             };
             if !is_total && !is_part {
@@ -427,17 +422,25 @@ impl Ilms {
         let n = codes
             .map(|cs| {
                 cs.iter()
-                    .filter(|c| {
-                        version_prefix(c) == prefix
-                            && !spec.totals.contains(*c)
-                            && spec.parents.get(*c).is_none_or(|p| spec.totals.contains(p))
-                    })
+                    .filter(|c| version_prefix(c) == prefix && is_part(spec, c))
                     .count() as u32
             })
             .unwrap_or(u32::MAX);
         self.candidates.insert((dim, prefix.to_owned()), n);
         n
     }
+}
+
+/// Whether a code is a first-level part of a breakdown: not a total, and its
+/// parent (if any) is a total or a heading such as `ECO_ISIC4` (a code with no
+/// second underscore, which names the classification rather than a category).
+fn is_part(spec: &super::ComponentSpec, code: &str) -> bool {
+    !spec.totals.contains(code)
+        && version_prefix(code) != code
+        && spec
+            .parents
+            .get(code)
+            .is_none_or(|p| spec.totals.contains(p) || version_prefix(p) == p)
 }
 
 fn round(x: f64) -> f64 {

@@ -46,8 +46,14 @@ pub struct Validator<'s, S = CountSink> {
     dataset_missing: Vec<usize>,
     seen: HashSet<u64>,
     ilms: Ilms,
-    dims_scratch: Vec<(usize, String)>,
+    dims_scratch: Vec<(usize, usize)>,
     dataset_open: bool,
+    /// Each attribute's attachment level in the current dataset.
+    levels: Vec<AttachmentLevel>,
+    /// The mandatory observation-level attributes of the current dataset.
+    obs_mandatory: Vec<usize>,
+    /// Index of the dimension at observation level, when it is one dimension.
+    obs_dim_index: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -92,6 +98,9 @@ impl<'s, S: DataSink> Validator<'s, S> {
             ilms,
             dims_scratch: Vec::new(),
             dataset_open: false,
+            levels: Vec::new(),
+            obs_mandatory: Vec::new(),
+            obs_dim_index: None,
         }
     }
 
@@ -280,7 +289,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
     }
 
     fn check_time(&mut self, id: &str, value: &str) -> bool {
-        self.period = Some(value.to_owned());
+        set_period(&mut self.period, Some(value));
         let p = match TimePeriod::parse(value) {
             Ok(p) => p,
             Err(e) => {
@@ -294,9 +303,12 @@ impl<'s, S: DataSink> Validator<'s, S> {
             }
         };
         let mut ok = true;
-        if let Some(freq) = self.freq.clone()
-            && p.matches_frequency(&freq) == Some(false)
-        {
+        let mismatch = self
+            .freq
+            .as_deref()
+            .is_some_and(|f| p.matches_frequency(f) == Some(false));
+        if mismatch {
+            let freq = self.freq.clone().unwrap_or_default();
             self.emit(
                 Rule::TimeFrequency,
                 Some(id),
@@ -382,11 +394,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
                 );
                 continue;
             };
-            let expected = if self.all_dims {
-                self.schema.attachment_level(idx, None)
-            } else {
-                self.schema.attachment_level(idx, self.obs_dim.as_deref())
-            };
+            let expected = self.levels[idx];
             if level < expected {
                 self.emit(
                     Rule::AttributeLevel,
@@ -410,12 +418,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
     fn mandatory_at(&self, level: AttachmentLevel) -> Vec<usize> {
         (0..self.schema.attributes.len())
             .filter(|&i| {
-                self.schema.attributes[i].usage == UsageStatus::Mandatory
-                    && (if self.all_dims {
-                        self.schema.attachment_level(i, None)
-                    } else {
-                        self.schema.attachment_level(i, self.obs_dim.as_deref())
-                    }) == level
+                self.schema.attributes[i].usage == UsageStatus::Mandatory && self.levels[i] == level
             })
             .collect()
     }
@@ -477,10 +480,11 @@ impl<'s, S: DataSink> Validator<'s, S> {
     /// dimensions; returns the indexed values and whether all were good.
     fn check_key(&mut self, key: &Values, expected: &[usize]) -> bool {
         let mut ok = true;
-        self.dims_scratch.clear();
-        for (id, v) in key.iter() {
+        let mut scratch = std::mem::take(&mut self.dims_scratch);
+        scratch.clear();
+        for (pos, (id, v)) in key.iter().enumerate() {
             match self.schema.dimension_index(id) {
-                Some(i) => self.dims_scratch.push((i, v.to_owned())),
+                Some(i) => scratch.push((i, pos)),
                 None => {
                     ok = false;
                     self.emit(
@@ -496,7 +500,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
             }
         }
         for &i in expected {
-            if !self.dims_scratch.iter().any(|(j, _)| *j == i) {
+            if !scratch.iter().any(|(j, _)| *j == i) {
                 ok = false;
                 let id = self.schema.dimensions[i].spec.id.clone();
                 self.emit(
@@ -507,9 +511,10 @@ impl<'s, S: DataSink> Validator<'s, S> {
                 );
             }
         }
-        let scratch = std::mem::take(&mut self.dims_scratch);
-        for (i, v) in &scratch {
-            ok &= self.check_dimension_value(*i, v);
+        for &(i, pos) in &scratch {
+            if let Some((_, v)) = key.iter().nth(pos) {
+                ok &= self.check_dimension_value(i, v);
+            }
         }
         self.dims_scratch = scratch;
         ok
@@ -538,6 +543,18 @@ impl<'s, S: DataSink> Validator<'s, S> {
                 !self.all_dims && Some(id) != self.obs_dim.as_deref()
             })
             .collect()
+    }
+}
+
+/// Sets the current period, reusing the string's allocation.
+fn set_period(slot: &mut Option<String>, value: Option<&str>) {
+    match (slot.as_mut(), value) {
+        (Some(s), Some(v)) => {
+            s.clear();
+            s.push_str(v);
+        }
+        (None, Some(v)) => *slot = Some(v.to_owned()),
+        (_, None) => *slot = None,
     }
 }
 
@@ -592,6 +609,16 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             ObsDimension::Dimension(x) => Some(x.clone()),
         };
         self.last_event = Last::DataSet;
+        let obs_dim = if self.all_dims {
+            None
+        } else {
+            self.obs_dim.as_deref()
+        };
+        self.levels = (0..self.schema.attributes.len())
+            .map(|i| self.schema.attachment_level(i, obs_dim))
+            .collect();
+        self.obs_mandatory = self.mandatory_at(AttachmentLevel::Observation);
+        self.obs_dim_index = obs_dim.and_then(|d| self.schema.dimension_index(d));
         if let Some(s) = &d.structure {
             self.check_structure(s, "dataset");
         }
@@ -675,7 +702,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         let schema = self.schema;
         let time_id = schema.time_dimension();
         let period = time_id.and_then(|t| o.key.get(t));
-        self.period = period.map(str::to_owned);
+        set_period(&mut self.period, period);
         if self.all_dims {
             self.series_key.clear();
             self.freq = o.key.get("FREQ").map(str::to_owned);
@@ -703,13 +730,8 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 self.check_combination(&pairs);
             }
         } else {
-            let expected: Vec<usize> = self
-                .obs_dim
-                .as_deref()
-                .and_then(|d| schema.dimension_index(d))
-                .into_iter()
-                .collect();
-            self.check_key(&o.key, &expected);
+            let expected = self.obs_dim_index;
+            self.check_key(&o.key, expected.as_slice());
         }
         // Measures.
         let required = self.mandatory_required();
@@ -759,7 +781,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         self.series_missing.retain(|i| !found.contains(i));
         self.dataset_missing.retain(|i| !found.contains(i));
         if required {
-            for i in self.mandatory_at(AttachmentLevel::Observation) {
+            for i in self.obs_mandatory.clone() {
                 if !found.contains(&i) {
                     let id = schema.attributes[i].spec.id.clone();
                     self.emit(
@@ -803,7 +825,13 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 full.push((i, v));
             }
         }
-        let here = self.here();
+        let (label, period_now, dataset) = (&self.series_label, &self.period, self.dataset);
+        let here = || Location {
+            position: None,
+            dataset: (dataset > 0).then_some(dataset),
+            series: label.clone(),
+            period: period_now.clone(),
+        };
         let value = schema
             .measures
             .first()
@@ -814,7 +842,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             period,
             value,
             o.attributes.get("UNIT_MULT"),
-            || here.clone(),
+            here,
         );
         self.flush_ilms();
         let f = self.inner.obs(o)?;
