@@ -1434,16 +1434,37 @@ fn cli_exit_codes_and_formats() {
     assert!(text.contains(",SEX_X,"), "{text}");
 
     // Truncated or hostile input: could not read (2), never a panic.
+    let xml = dir.join("good.xml");
+    let o = util::sdmxgw()
+        .args([
+            "convert",
+            &good,
+            "--to",
+            "sdmx-ml-2.1-ss",
+            "--structure",
+            structure,
+            "-o",
+        ])
+        .arg(&xml)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = sdmxgw_validate(&[xml.to_str().unwrap(), "--structure", structure]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let full = std::fs::read(&xml).unwrap();
     let truncated = dir.join("truncated.xml");
-    let full = std::fs::read(util::fixture("data/tck/DataXML.xml")).unwrap();
-    std::fs::write(&truncated, &full[..full.len() / 2]).unwrap();
-    let o = sdmxgw_validate(&[
-        truncated.to_str().unwrap(),
-        "--structure",
-        structure,
-        "--dataflow",
-        "ILO:DSD_T(1.0)",
-    ]);
+    std::fs::write(&truncated, &full[..full.len() * 2 / 3]).unwrap();
+    let o = sdmxgw_validate(&[truncated.to_str().unwrap(), "--structure", structure]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("could not read"), "{stderr}");
+    let cut_csv = csv(&(row("SEX_T", "2020") + "ILO:DF_T(1.0),PHL,A\n"));
+    let o = sdmxgw_validate(&[&cut_csv, "--structure", structure]);
     assert_eq!(
         o.status.code(),
         Some(2),
