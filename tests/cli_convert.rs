@@ -91,7 +91,7 @@ fn count_reports_what_the_message_holds_as_json() {
     assert_eq!(v["datasets"], 1);
 }
 
-/// A → B → A for every writable non-XML format pair, through files and the CLI:
+/// A → B → A for every writable format pair, through files and the CLI:
 /// the flat observations (key, measures, attributes) are identical.
 #[test]
 fn every_format_round_trips_every_value() {
@@ -240,4 +240,47 @@ fn a_format_that_needs_the_dsd_says_so_when_none_is_found() {
         err.contains("needs the DSD") || err.contains("ECB:EXR(1.0)"),
         "{err}"
     );
+}
+
+#[test]
+fn hostile_and_truncated_xml_exit_2_with_the_position() {
+    let dir = temp_dir("cli_convert_hostile");
+    let laughs = dir.join("laughs.xml");
+    fs::write(
+        &laughs,
+        r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<message:GenericData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message">&lol2;</message:GenericData>"#,
+    )
+    .unwrap();
+    let out = run(&["convert", laughs.to_str().unwrap(), "--count"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("laughs.xml:2"), "names file and line: {err}");
+    assert!(err.contains("DOCTYPE"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing written");
+
+    let bytes = fs::read(fixture("data/tck/DataXML.xml")).unwrap();
+    let cut = dir.join("cut.xml");
+    fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let target = dir.join("out.json");
+    let out = run(&[
+        "convert",
+        cut.to_str().unwrap(),
+        "--to",
+        "sdmx-json-2.0",
+        "-o",
+        target.to_str().unwrap(),
+        "--structure",
+        fixture("structure/tck/ECB+ECB_EXR1+1.0.xml")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cut.xml:"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!target.exists());
 }

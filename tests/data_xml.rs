@@ -984,3 +984,125 @@ fn writes_a_valid_header_when_the_source_has_none() {
     let back = read_bytes(DataFormat::Generic21, out.as_bytes(), None).unwrap();
     assert_eq!(back.flat(), c.flat());
 }
+
+#[test]
+fn refuses_misplaced_components_and_mismatched_tags() {
+    let dsd = dsd::ilms();
+    let wrap = |body: &str| {
+        format!(
+            r#"<message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:ss="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific">
+{body}
+</message:StructureSpecificData>"#
+        )
+    };
+    let f = DataFormat::StructureSpecific21;
+    // An unknown unqualified attribute on the dataset.
+    let e = error(
+        f,
+        wrap(r#"<message:DataSet ss:structureRef="X" COLOUR="red"/>"#).as_bytes(),
+        Some(&dsd),
+    );
+    assert!(
+        matches!(&e, DataError::Invalid { position, .. } if position.line == 2),
+        "{e}"
+    );
+    assert!(e.to_string().contains("COLOUR"), "{e}");
+    // A measure on a series.
+    let e = error(
+        f,
+        wrap(r#"<message:DataSet ss:structureRef="X"><Series REF_AREA="TH" OBS_VALUE="1"/></message:DataSet>"#).as_bytes(),
+        Some(&dsd),
+    );
+    assert!(e.to_string().contains("belongs on <Obs>"), "{e}");
+    // A dimension as a dataset attribute.
+    let e = error(
+        f,
+        wrap(r#"<message:DataSet ss:structureRef="X" SEX="F"/>"#).as_bytes(),
+        Some(&dsd),
+    );
+    assert!(e.to_string().contains("SEX"), "{e}");
+    // Mismatched end tag.
+    let e = error(
+        f,
+        wrap(r#"<message:DataSet ss:structureRef="X"><Series REF_AREA="TH"></Obs></message:DataSet>"#).as_bytes(),
+        Some(&dsd),
+    );
+    assert!(
+        matches!(&e, DataError::Malformed { position, .. } if position.line == 2),
+        "{e}"
+    );
+}
+
+/// An endless structure-specific message: a header, then series after series.
+struct Endless {
+    pending: Vec<u8>,
+    at: usize,
+    series: u64,
+}
+
+impl std::io::Read for Endless {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.pending.len() {
+            self.pending.clear();
+            self.at = 0;
+            self.series += 1;
+            self.pending.extend_from_slice(
+                format!(
+                    "<Series REF_AREA=\"A{}\" SEX=\"F\">\n<Obs TIME_PERIOD=\"2000\" OBS_VALUE=\"1\"/>\n<Obs TIME_PERIOD=\"2001\" OBS_VALUE=\"2\"/>\n</Series>\n",
+                    self.series
+                )
+                .as_bytes(),
+            );
+        }
+        let n = out.len().min(self.pending.len() - self.at);
+        out[..n].copy_from_slice(&self.pending[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+struct StopAfter(u64);
+
+impl sdmx_gateway::data::DataSink for StopAfter {
+    type Error = DataError;
+    fn series(
+        &mut self,
+        _s: &sdmx_gateway::data::SeriesKey,
+    ) -> Result<sdmx_gateway::data::Flow, DataError> {
+        Ok(sdmx_gateway::data::Flow::Continue)
+    }
+    fn obs(&mut self, o: &sdmx_gateway::data::Obs) -> Result<sdmx_gateway::data::Flow, DataError> {
+        assert_eq!(o.measures.len(), 1);
+        self.0 -= 1;
+        Ok(if self.0 == 0 {
+            sdmx_gateway::data::Flow::Stop
+        } else {
+            sdmx_gateway::data::Flow::Continue
+        })
+    }
+}
+
+#[test]
+fn streams_an_endless_message_and_stops_on_request() {
+    let dsd = dsd::ilms();
+    let head = br#"<message:StructureSpecificData xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" xmlns:ss="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific">
+<message:DataSet ss:structureRef="X">
+"#;
+    let input = std::io::BufReader::new(Endless {
+        pending: head.to_vec(),
+        at: 0,
+        series: 0,
+    });
+    let opts = ReadOptions {
+        source: "endless",
+        dsd: Some(&dsd),
+        structure: None,
+    };
+    let mut reader = open_reader(DataFormat::StructureSpecific21, input, opts).unwrap();
+    let summary = pump(&mut reader, &mut StopAfter(50_000)).unwrap();
+    assert!(summary.stopped_early);
+    assert_eq!(summary.observations, 50_000);
+    assert_eq!(summary.series, 25_000);
+    // Line numbers keep counting: 2 header lines, 4 per series.
+    assert_eq!(reader.position().line, 2 + 4 * 24_999 + 3);
+}

@@ -998,3 +998,91 @@ fn reads_the_ecb_exchange_rate_dsd() {
     let obs_status = d.attribute("OBS_STATUS").unwrap();
     assert_eq!(obs_status.relationship, AttributeRelationship::Observation);
 }
+
+#[test]
+fn organisation_schemes_follow_the_fixed_21_attributes() {
+    let mut s = full().structures;
+    s.data_provider_schemes[0].meta.is_final = Some(true);
+    let t = write(&s);
+    assert!(t.contains(r#"<str:DataProviderScheme id="DATA_PROVIDERS""#));
+    let again = xml21::read(&t, "x.xml").unwrap().structures;
+    // 2.1 organisation schemes are never final.
+    assert_eq!(again.data_provider_schemes[0].meta.is_final, Some(false));
+    let mut s = full().structures;
+    s.agency_schemes[0].meta.id = "MY_AGENCIES".into();
+    let e = xml21::write(&s, &MessageHeader::default(), &mut Vec::new()).unwrap_err();
+    assert!(e.to_string().contains("id AGENCIES and version 1.0"), "{e}");
+}
+
+#[test]
+fn an_excluded_key_inside_a_key_set_is_refused() {
+    let mut s = full().structures;
+    s.constraints[0].data_key_sets[0].keys[0].include = false;
+    let e = xml21::write(&s, &MessageHeader::default(), &mut Vec::new()).unwrap_err();
+    assert!(
+        e.to_string().contains("CR_MIG") && e.to_string().contains("excluded key"),
+        "{e}"
+    );
+}
+
+#[test]
+fn facets_the_21_schema_prohibits_on_components_are_dropped() {
+    let mut s = full().structures;
+    let d = &mut s.data_structures[0];
+    let unit = d.attributes.iter_mut().find(|a| a.id == "UNIT").unwrap();
+    let tf = unit
+        .representation
+        .as_mut()
+        .unwrap()
+        .text_format
+        .as_mut()
+        .unwrap();
+    tf.is_multilingual = Some(true);
+    let time = d
+        .dimensions
+        .iter_mut()
+        .find(|d| d.kind == DimensionKind::Time)
+        .unwrap();
+    let tf = time
+        .representation
+        .as_mut()
+        .unwrap()
+        .text_format
+        .as_mut()
+        .unwrap();
+    tf.max_length = Some(7);
+    tf.start_time = Some("2000".into());
+    let again = xml21::read(&write(&s), "x.xml").unwrap().structures;
+    let d = &again.data_structures[0];
+    let unit = d
+        .attribute("UNIT")
+        .unwrap()
+        .representation
+        .as_ref()
+        .unwrap();
+    let tf = unit.text_format.as_ref().unwrap();
+    assert_eq!(
+        (tf.is_multilingual, tf.pattern.as_deref()),
+        (None, Some("[A-Z]+"))
+    );
+    let time = d.time_dimension().unwrap().representation.as_ref().unwrap();
+    let tf = time.text_format.as_ref().unwrap();
+    assert_eq!(
+        (tf.max_length, tf.start_time.as_deref()),
+        (None, Some("2000"))
+    );
+}
+
+#[test]
+#[ignore = "needs xmllint and the official XSDs (scripts/test.sh)"]
+fn a_30_dsd_rewritten_as_21_validates() {
+    let name = "structure/sdmx-ml-3.0/data_structure_definition__ECB_EXR.xml";
+    let t = std::fs::read_to_string(fixture(name)).unwrap();
+    let s = sdmx_gateway::structure::xml30::read(&t, name)
+        .unwrap()
+        .structures;
+    assert_eq!(s.data_structures.len(), 1);
+    let path = temp_dir("xml21-from30").join("ECB_EXR.xml");
+    std::fs::write(&path, write(&s)).unwrap();
+    xmllint_21(&path);
+}

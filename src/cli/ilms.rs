@@ -15,6 +15,17 @@ use super::Outcome;
 #[derive(Subcommand)]
 pub enum IlmsCommand {
     /// Generate the SDMX-ML 2.1 files in codelists/ and dsd/ from dsd/ilms.toml.
+    #[command(
+        long_about = "Build the ILMS structure set from dsd/ilms.toml and the ILO tables in \
+codelists/source/, and write codelists/ilms-codelists.xml, codelists/cs_ilostat.xml, \
+dsd/ilms-datastructures.xml, dsd/ilms-dataflows.xml, dsd/ilms-constraints.xml, \
+dsd/ilms-providers.xml (SDMX-ML 2.1) and docs/ilms-indicators.md. Only files that change are \
+rewritten; the output is reproducible (fixed message header).\n\n\
+With --check nothing is written: exit 1 and name every file that differs or is missing.\n\n\
+Examples:\n  \
+sdmxgw ilms generate\n  \
+sdmxgw ilms generate --check"
+    )]
     Generate {
         /// Only compare: exit 1 and name the files that differ from what would be generated.
         #[arg(long)]

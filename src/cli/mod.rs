@@ -11,6 +11,7 @@ mod convert;
 mod ilms;
 mod io;
 mod pick;
+mod schema;
 mod structure;
 mod validate;
 
@@ -47,6 +48,8 @@ enum Command {
     /// Check a data message against its structure (codes, constraints, attributes, values,
     /// time, duplicates, ILMS consistency) and report every problem.
     Validate(validate::ValidateArgs),
+    /// Write the DSD-specific XML schema for structure-specific data of a dataflow.
+    Schema(schema::SchemaArgs),
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
     #[command(subcommand)]
     Ilms(ilms::IlmsCommand),
@@ -66,6 +69,7 @@ pub fn main() -> ExitCode {
         Command::Ilms(c) => ilms::run(c),
         Command::Convert(a) => convert::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Schema(a) => schema::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

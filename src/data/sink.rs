@@ -62,6 +62,31 @@ pub trait DataSink {
     }
 }
 
+impl<S: DataSink + ?Sized> DataSink for Box<S> {
+    type Error = S::Error;
+    fn header(&mut self, h: &Header) -> Result<Flow, Self::Error> {
+        (**self).header(h)
+    }
+    fn dataset(&mut self, d: &DataSetHeader) -> Result<Flow, Self::Error> {
+        (**self).dataset(d)
+    }
+    fn group(&mut self, g: &GroupKey) -> Result<Flow, Self::Error> {
+        (**self).group(g)
+    }
+    fn series(&mut self, s: &SeriesKey) -> Result<Flow, Self::Error> {
+        (**self).series(s)
+    }
+    fn obs(&mut self, o: &Obs) -> Result<Flow, Self::Error> {
+        (**self).obs(o)
+    }
+    fn end_dataset(&mut self) -> Result<Flow, Self::Error> {
+        (**self).end_dataset()
+    }
+    fn finish(&mut self, s: &Summary) -> Result<(), Self::Error> {
+        (**self).finish(s)
+    }
+}
+
 /// Counts of what went through a [`pump`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {

@@ -186,10 +186,24 @@ pub(super) fn wrapped_item_ref(x: &mut Xml, name: &str, r: &ItemRef) {
     x.end(name);
 }
 
+/// Where a representation sits: the 2.1 schema allows fewer facets on DSD
+/// components than on concepts, and fewer still on the time dimension.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum RepresentationOf {
+    /// A concept's core representation: every facet.
+    Concept,
+    /// A dimension, attribute or measure: no `isMultiLingual`, and no `decimals` on
+    /// an enumeration format.
+    Component,
+    /// The time dimension: only the type and the start and end times.
+    Time,
+}
+
 /// A representation element (`CoreRepresentation`, `LocalRepresentation`): the
 /// schema allows either a text format or an enumeration with its format, so a
-/// representation with neither is left out.
-pub(super) fn representation(x: &mut Xml, name: &str, rep: &Representation) {
+/// representation with neither is left out. Facets the schema prohibits where the
+/// representation sits (only 3.0 sources carry them) are dropped.
+pub(super) fn representation(x: &mut Xml, name: &str, rep: &Representation, of: RepresentationOf) {
     if rep.enumeration.is_none() && rep.text_format.is_none() {
         return;
     }
@@ -198,12 +212,30 @@ pub(super) fn representation(x: &mut Xml, name: &str, rep: &Representation) {
         Some(e) => {
             wrapped_ref(x, "str:Enumeration", e);
             if let Some(f) = &rep.enumeration_format {
-                text_format(x, "str:EnumerationFormat", f);
+                let mut f = f.clone();
+                if of != RepresentationOf::Concept {
+                    f.decimals = None;
+                    f.is_multilingual = None;
+                }
+                text_format(x, "str:EnumerationFormat", &f);
             }
         }
         None => {
             if let Some(f) = &rep.text_format {
-                text_format(x, "str:TextFormat", f);
+                let f = match of {
+                    RepresentationOf::Concept => f.clone(),
+                    RepresentationOf::Component => TextFormat {
+                        is_multilingual: None,
+                        ..f.clone()
+                    },
+                    RepresentationOf::Time => TextFormat {
+                        data_type: f.data_type,
+                        start_time: f.start_time.clone(),
+                        end_time: f.end_time.clone(),
+                        ..TextFormat::default()
+                    },
+                };
+                text_format(x, "str:TextFormat", &f);
             }
         }
     }

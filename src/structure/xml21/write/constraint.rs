@@ -31,6 +31,10 @@ pub(super) fn write(x: &mut Xml, c: &ContentConstraint) -> Result<(), StructureE
             vec![("isIncluded", bool_text(ks.included))],
         );
         for k in &ks.keys {
+            if !k.include {
+                // A 3.0 key excluded inside its set has no 2.1 form.
+                x.fail("a data key set holds an excluded key (SDMX 3.0); 2.1 keys are always included: move it to a set with isIncluded=false".to_owned());
+            }
             x.start("str:Key", vec![]);
             for (id, value) in &k.values {
                 x.start("com:KeyValue", vec![("id", id.as_str().into())]);

@@ -1,8 +1,8 @@
 //! `str:DataStructure`.
 
 use super::common::{
-    item_ref, local_ref, maintainable_attrs, maintainable_body, maintainable_ref, representation,
-    write_annotations,
+    RepresentationOf, item_ref, local_ref, maintainable_attrs, maintainable_body, maintainable_ref,
+    representation, write_annotations,
 };
 use super::xml::{Attrs, Xml};
 use crate::model::{
@@ -175,7 +175,12 @@ fn component(
     item_ref(x, concept);
     x.end("str:ConceptIdentity");
     if let Some(r) = rep {
-        representation(x, "str:LocalRepresentation", r);
+        let of = if name == "str:TimeDimension" {
+            RepresentationOf::Time
+        } else {
+            RepresentationOf::Component
+        };
+        representation(x, "str:LocalRepresentation", r, of);
     }
     for role in roles {
         x.start("str:ConceptRole", vec![]);

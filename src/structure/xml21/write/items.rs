@@ -1,10 +1,12 @@
 //! Item schemes: codelists, concept schemes, agency and data provider schemes.
 
-use super::common::{bool_text, item_body, maintainable_attrs, maintainable_body, representation};
-use super::xml::Xml;
+use super::common::{
+    RepresentationOf, bool_text, item_body, maintainable_attrs, maintainable_body, representation,
+};
+use super::xml::{Attrs, Xml};
 use crate::model::{
     AgencyScheme, ArtefactClass, Codelist, ConceptScheme, Contact, DataProviderScheme,
-    LocalisedText,
+    LocalisedText, MaintainableMeta,
 };
 
 /// A `str:Codelist`.
@@ -32,16 +34,40 @@ pub(super) fn concept_scheme(x: &mut Xml, s: &ConceptScheme) {
         x.start("str:Concept", vec![("id", c.item.id.as_str().into())]);
         item_body(x, &c.item, true);
         if let Some(r) = &c.core_representation {
-            representation(x, "str:CoreRepresentation", r);
+            representation(x, "str:CoreRepresentation", r, RepresentationOf::Concept);
         }
         x.end("str:Concept");
     }
     x.end("str:ConceptScheme");
 }
 
+/// The attributes of an organisation scheme, whose id, version (`1.0`) and
+/// `isFinal` (`false`) the 2.1 schema fixes: a final flag is written as `false`
+/// (organisation schemes are never final in 2.1), other ids or versions are refused.
+fn organisation_scheme_attrs<'a>(
+    x: &mut Xml,
+    meta: &'a MaintainableMeta,
+    class: ArtefactClass,
+    fixed_id: &str,
+) -> Attrs<'a> {
+    let mut attrs = maintainable_attrs(x, meta, class);
+    if meta.id != fixed_id || meta.version.to_string() != "1.0" {
+        x.fail(format!(
+            "SDMX-ML 2.1 requires a {} to have id {fixed_id} and version 1.0",
+            class.name()
+        ));
+    }
+    for (k, v) in attrs.iter_mut() {
+        if *k == "isFinal" {
+            *v = bool_text(false);
+        }
+    }
+    attrs
+}
+
 /// A `str:AgencyScheme`.
 pub(super) fn agency_scheme(x: &mut Xml, s: &AgencyScheme) {
-    let attrs = maintainable_attrs(x, &s.meta, ArtefactClass::AgencyScheme);
+    let attrs = organisation_scheme_attrs(x, &s.meta, ArtefactClass::AgencyScheme, "AGENCIES");
     x.start("str:AgencyScheme", attrs);
     maintainable_body(x, &s.meta);
     for a in &s.agencies {
@@ -55,7 +81,12 @@ pub(super) fn agency_scheme(x: &mut Xml, s: &AgencyScheme) {
 
 /// A `str:DataProviderScheme`.
 pub(super) fn provider_scheme(x: &mut Xml, s: &DataProviderScheme) {
-    let attrs = maintainable_attrs(x, &s.meta, ArtefactClass::DataProviderScheme);
+    let attrs = organisation_scheme_attrs(
+        x,
+        &s.meta,
+        ArtefactClass::DataProviderScheme,
+        "DATA_PROVIDERS",
+    );
     x.start("str:DataProviderScheme", attrs);
     maintainable_body(x, &s.meta);
     for p in &s.providers {

@@ -1,5 +1,15 @@
 //! The SDMX-ML 2.1 structure writer: the message and its `Structures` in the order
 //! the schema requires, one submodule per artefact kind.
+//!
+//! What 2.1 cannot say is refused with [`StructureError::Unsupported`] (several
+//! measures, a constraint attached to several kinds of target, an excluded key
+//! inside a key set, draft or wildcard versions, organisation schemes with another
+//! id or version than the fixed ones). A few 3.0 details are dropped because 2.1
+//! has no place for them and they do not change what data is valid: an attribute's
+//! `MeasureRelationship`, the `Dataflow` attribute relationship (written as
+//! `None`, one value per dataset) and validity dates on selected values. To stay
+//! schema-valid, a nameless item is named by its id, a time dimension without a
+//! format gets `ObservationalTimePeriod`, and organisation schemes are never final.
 
 mod common;
 mod constraint;
