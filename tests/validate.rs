@@ -234,8 +234,15 @@ fn codelists() -> Vec<Codelist> {
             c.parent = Some("ECO_ISIC4".into());
         }
     }
+    // PHL and THA lie in the ASEAN aggregate X84; IND does not.
+    let mut area = codelist("CL_AREA", &["PHL", "THA", "X84", "IND"]);
+    for c in &mut area.codes {
+        if c.id == "PHL" || c.id == "THA" {
+            c.parent = Some("X84".into());
+        }
+    }
     vec![
-        codelist("CL_AREA", &["PHL", "THA", "X84"]),
+        area,
         codelist("CL_FREQ", &["A", "Q", "M"]),
         codelist("CL_MEASURE", &["MST_TEMP_NB", "MST_TEMP_RT"]),
         codelist("CL_SEX", &["SEX_T", "SEX_M", "SEX_F", "SEX_O"]),
@@ -547,6 +554,20 @@ fn e002_structure_mismatch() {
         )));
     }
     assert_eq!(only(&run(evs)), (Rule::StructureMismatch, 1));
+    // Named by the dataset only (event 2).
+    let mut evs = good().end();
+    if let Ev::H(h) = &mut evs[0] {
+        h.structure = None;
+    }
+    if let Ev::D(d) = &mut evs[1] {
+        d.structure = Some(StructureUse::Dataflow(ArtefactRef::new(
+            ArtefactClass::Dataflow,
+            "ILO",
+            "DF_T",
+            "2.0".parse().unwrap(),
+        )));
+    }
+    assert_eq!(only(&run(evs)), (Rule::StructureMismatch, 2));
     // Naming the DSD itself is fine.
     let mut evs = good().end();
     if let Ev::H(h) = &mut evs[0] {
@@ -645,6 +666,46 @@ fn e201_constraint_cube_regions_and_key_sets() {
             .end(),
     );
     assert_eq!(only(&r), (Rule::ConstraintKey, 3));
+}
+
+#[test]
+fn e201_cascade_values_and_wildcards() {
+    let region = |value: SelectionValue| {
+        let mut c = constraint();
+        c.cube_regions = vec![CubeRegion {
+            include: true,
+            key_values: vec![MemberSelection {
+                component: "REF_AREA".into(),
+                include: true,
+                values: vec![value],
+                time_range: None,
+            }],
+            attributes: vec![],
+        }];
+        schema_from(&dsd(), &[c])
+    };
+    let area = |s: &Schema, a: &str| {
+        run_with(
+            s,
+            Options::default(),
+            Msg::new().series(&[("REF_AREA", a)]).obs("2020", "1").end(),
+        )
+    };
+    // cascadeValues: X84 selects its children.
+    let s = region(SelectionValue {
+        cascade: true,
+        ..SelectionValue::new("X84")
+    });
+    clean(&area(&s, "PHL"));
+    clean(&area(&s, "X84"));
+    assert_eq!(only(&area(&s, "IND")), (Rule::ConstraintKey, 3));
+    // Without it, only X84 itself.
+    let s = region(SelectionValue::new("X84"));
+    assert_eq!(only(&area(&s, "PHL")), (Rule::ConstraintKey, 3));
+    // SDMX 3.0 wildcard.
+    let s = region(SelectionValue::new("P%"));
+    clean(&area(&s, "PHL"));
+    assert_eq!(only(&area(&s, "THA")), (Rule::ConstraintKey, 3));
 }
 
 #[test]

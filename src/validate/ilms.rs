@@ -153,10 +153,10 @@ impl Ilms {
             }
         }
         self.limit_hit = false;
+        // The unit comes from each series' MEASURE: a dataset-level UNIT_MULT is
+        // checked against it series by series.
+        self.unit = None;
         self.dataset_unit_mult = unit_mult.map(str::to_owned);
-        if let Some(u) = unit_mult {
-            self.check_unit_mult(u);
-        }
     }
 
     fn check_unit_mult(&mut self, value: &str) {

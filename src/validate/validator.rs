@@ -48,6 +48,7 @@ pub struct Validator<'s, S = CountSink> {
     ilms: Ilms,
     dims_scratch: Vec<(usize, usize)>,
     dataset_open: bool,
+    header_structure: Option<StructureUse>,
     /// Each attribute's attachment level in the current dataset.
     levels: Vec<AttachmentLevel>,
     /// The mandatory observation-level attributes of the current dataset.
@@ -98,6 +99,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
             ilms,
             dims_scratch: Vec::new(),
             dataset_open: false,
+            header_structure: None,
             levels: Vec::new(),
             obs_mandatory: Vec::new(),
             obs_dim_index: None,
@@ -588,6 +590,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         if let Some(s) = &h.structure {
             self.check_structure(s, "header");
         }
+        self.header_structure = h.structure.clone();
         let f = self.inner.header(h)?;
         Ok(self.flow(f))
     }
@@ -619,7 +622,10 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             .collect();
         self.obs_mandatory = self.mandatory_at(AttachmentLevel::Observation);
         self.obs_dim_index = obs_dim.and_then(|d| self.schema.dimension_index(d));
-        if let Some(s) = &d.structure {
+        // A dataset that repeats the header's structure was judged with the header.
+        if let Some(s) = &d.structure
+            && self.header_structure.as_ref() != Some(s)
+        {
             self.check_structure(s, "dataset");
         }
         let found = self.check_attributes(&d.attributes, AttachmentLevel::DataSet);
