@@ -1130,6 +1130,17 @@ fn keeps_few_instances_but_counts_all() {
 }
 
 #[test]
+fn events_outside_a_dataset_do_not_upset_it() {
+    let mut evs = good().end();
+    evs.remove(1);
+    evs.pop();
+    let r = run(evs);
+    // Without the dataset, REPORTING_ORG is simply never seen at dataset level.
+    assert_eq!(r.summary.observations, 2);
+    assert_eq!(r.errors(), 0, "{:#?}", r.findings);
+}
+
+#[test]
 fn wraps_an_inner_sink_and_forwards_everything() {
     let s = schema();
     let mut reader = Script {

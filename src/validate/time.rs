@@ -134,10 +134,10 @@ fn strip_zone(s: &str) -> Result<&str, PeriodError> {
     if let Some(rest) = s.strip_suffix('Z') {
         return Ok(rest);
     }
-    if s.len() > 6 {
+    if s.len() > 6 && s.is_char_boundary(s.len() - 6) {
         let (head, tail) = s.split_at(s.len() - 6);
         let b = tail.as_bytes();
-        if (b[0] == b'+' || b[0] == b'-') && b[3] == b':' {
+        if tail.is_ascii() && (b[0] == b'+' || b[0] == b'-') && b[3] == b':' {
             let h = digits(&tail[1..3], 2);
             let m = digits(&tail[4..6], 2);
             return match (h, m) {
@@ -215,7 +215,11 @@ fn duration(s: &str) -> Result<(i64, i64, i64, bool), PeriodError> {
             num.push(c);
             continue;
         }
-        let n: i64 = num.parse().map_err(|_| bad())?;
+        let n: i64 = num
+            .parse()
+            .ok()
+            .filter(|n| *n <= 1_000_000)
+            .ok_or_else(bad)?;
         num.clear();
         any = true;
         match c {
@@ -319,7 +323,7 @@ impl TimePeriod {
                 frequency: Some('D'),
             });
         }
-        let num = &rest[1..];
+        let num = &rest[first.len_utf8().min(rest.len())..];
         let bad_len = |n: usize, what: &str| {
             PeriodError(format!(
                 "{s:?}: a reporting {what} is written {first} followed by {n} digit(s), e.g. 2020-{first}{:0n$}",
@@ -576,6 +580,36 @@ mod tests {
         assert_eq!(p("2010-08-02").matches_frequency("B"), Some(true));
         assert_eq!(p("2010-08-02T10:00").matches_frequency("H"), Some(true));
         assert_eq!(p("2010").matches_frequency("X"), None);
+    }
+
+    #[test]
+    fn never_panics_on_odd_text() {
+        for s in [
+            "2020-é1",
+            "2020-Qé",
+            "é",
+            "2020-01-01T",
+            "2020-01-01/",
+            "/",
+            "2020-01-01T10:00:00+é:00",
+            "2020-01-01Té0:00",
+            "ééééééééééé",
+            "2020-01-é1",
+            "99999",
+            "2020-W",
+            "2020-D9999",
+            "2020-01-01/PT1.5.5S",
+            "2020-01-01/P99999999999999999999Y",
+            "0000-02-29",
+            "2020-01-01/P999999999999999999Y",
+            "2020-01-01/P999999999999999999D",
+        ] {
+            let _ = TimePeriod::parse(s);
+        }
+        assert!(
+            TimePeriod::parse("0000-02-29").is_ok(),
+            "year 0 is a leap year"
+        );
     }
 
     #[test]

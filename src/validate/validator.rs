@@ -83,7 +83,8 @@ impl<'s, S: DataSink> Validator<'s, S> {
             unpositioned: 0,
             dataset: 0,
             action: Action::Merge,
-            obs_dim: None,
+            // Time at observation level until a dataset says otherwise.
+            obs_dim: schema.time_dimension().map(str::to_owned),
             all_dims: false,
             series_key: Vec::new(),
             series_label: None,
@@ -396,7 +397,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
                 );
                 continue;
             };
-            let expected = self.levels[idx];
+            let expected = self.level(idx);
             if level < expected {
                 self.emit(
                     Rule::AttributeLevel,
@@ -417,10 +418,23 @@ impl<'s, S: DataSink> Validator<'s, S> {
         found
     }
 
+    /// Attribute `idx`'s level in the current dataset (computed on the spot for
+    /// events a reader sends before any dataset).
+    fn level(&self, idx: usize) -> AttachmentLevel {
+        self.levels.get(idx).copied().unwrap_or_else(|| {
+            let obs_dim = if self.all_dims {
+                None
+            } else {
+                self.obs_dim.as_deref()
+            };
+            self.schema.attachment_level(idx, obs_dim)
+        })
+    }
+
     fn mandatory_at(&self, level: AttachmentLevel) -> Vec<usize> {
         (0..self.schema.attributes.len())
             .filter(|&i| {
-                self.schema.attributes[i].usage == UsageStatus::Mandatory && self.levels[i] == level
+                self.schema.attributes[i].usage == UsageStatus::Mandatory && self.level(i) == level
             })
             .collect()
     }
