@@ -620,6 +620,48 @@ fn e103_code_not_in_codelist() {
 }
 
 #[test]
+fn e103_measure_dimension_enumerated_by_a_concept_scheme() {
+    let mut d = dsd();
+    d.dimensions[2].kind = DimensionKind::Measure;
+    d.dimensions[2].representation = Some(Representation::coded(ArtefactRef::new(
+        ArtefactClass::ConceptScheme,
+        "ILO",
+        "CS_T",
+        v1(),
+    )));
+    let cls = codelists();
+    let cl_refs: Vec<&Codelist> = cls.iter().collect();
+    let cs = concepts();
+    let df = dataflow();
+    let s = Schema::from_parts(SchemaParts {
+        dsd: &d,
+        dataflow: Some(&df),
+        agreement: None,
+        codelists: &cl_refs,
+        concept_schemes: &[&cs],
+        constraints: &[],
+    });
+    let r = run_with(
+        &s,
+        Options::default(),
+        Msg::new()
+            .series(&[("MEASURE", "NOT_A_CONCEPT")])
+            .obs("2020", "1")
+            .end(),
+    );
+    assert_eq!(only(&r), (Rule::CodeNotInCodelist, 3));
+    // OBS_VALUE is a concept of CS_T.
+    clean(&run_with(
+        &s,
+        Options::default(),
+        Msg::new()
+            .series(&[("MEASURE", "OBS_VALUE")])
+            .obs("2020", "1")
+            .end(),
+    ));
+}
+
+#[test]
 fn e201_constraint_cube_regions_and_key_sets() {
     // X84 is a code of CL_AREA but not allowed on DF_T.
     let r = run(Msg::new()

@@ -127,13 +127,16 @@ impl Schema {
                 .clone()
                 .or_else(|| core_representation(concept, parts));
             let codelist_ref = rep.as_ref().and_then(|r| r.enumeration.clone());
-            let codelist = codelist_ref.as_ref().and_then(|r| {
-                parts
-                    .codelists
-                    .iter()
-                    .find(|c| matches_ref(r, &c.meta.agency, &c.meta.id, &c.meta.version))
-                    .copied()
-            });
+            let codelist = codelist_ref
+                .as_ref()
+                .filter(|r| r.class != ArtefactClass::ConceptScheme)
+                .and_then(|r| {
+                    parts
+                        .codelists
+                        .iter()
+                        .find(|c| matches_ref(r, &c.meta.agency, &c.meta.id, &c.meta.version))
+                        .copied()
+                });
             let format = rep
                 .as_ref()
                 .filter(|r| r.enumeration.is_none())
@@ -162,9 +165,22 @@ impl Schema {
                         .collect()
                 })
                 .unwrap_or_default();
+            // A 2.1 measure dimension is enumerated by a concept scheme.
+            let scheme_codes = codelist_ref
+                .as_ref()
+                .filter(|r| r.class == ArtefactClass::ConceptScheme)
+                .and_then(|r| {
+                    parts
+                        .concept_schemes
+                        .iter()
+                        .find(|cs| matches_ref(r, &cs.meta.agency, &cs.meta.id, &cs.meta.version))
+                })
+                .map(|cs| cs.concepts.iter().map(|c| c.item.id.clone()).collect());
             ComponentSpec {
                 id: id.to_owned(),
-                codes: codelist.map(|cl| cl.codes.iter().map(|c| c.id.clone()).collect()),
+                codes: codelist
+                    .map(|cl| cl.codes.iter().map(|c| c.id.clone()).collect())
+                    .or(scheme_codes),
                 allowed: allowed_by(&constraints, id),
                 codelist: codelist_ref,
                 format,
