@@ -3,12 +3,13 @@
 //! the indicator.
 //!
 //! Memory: the total checks group observations by (series key minus the
-//! breakdown dimension, period) and keep one small accumulator per open group;
-//! a group whose breakdown is complete (SEX_T, SEX_M and SEX_F seen) is judged
-//! and dropped at once, the others at the end of the dataset. At most
-//! [`IlmsOptions::max_groups`] groups are open; beyond that the total checks stop
-//! for the dataset with one `W706`. The version check keeps one entry per
-//! (series key minus the classification dimension), under the same limit.
+//! breakdown dimension, period, classification prefix) and keep one small
+//! accumulator per group (a running sum, a count, and the total with its place
+//! once seen), judged at the end of the dataset: series may come in any order,
+//! so no group can be closed earlier. At most [`IlmsOptions::max_groups`] groups
+//! are open; beyond that the total checks stop for the dataset with one `W706`.
+//! The version check keeps one entry per (series key minus the classification
+//! dimension), under the same limit.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -35,15 +36,31 @@ enum Kind {
     Classification,
 }
 
+/// One open group: kept small (about 40 bytes in the map), with the total's
+/// details boxed and only when a total was seen.
 #[derive(Debug)]
 struct Acc {
-    dim: usize,
-    prefix: String,
-    total: Option<(f64, String, u64)>,
-    at: Option<Box<Location>>,
-    sum: f64,
+    dim: u32,
     parts: u32,
     sex_mask: u8,
+    sum: f64,
+    total: Option<Box<Total>>,
+}
+
+/// The total of a group and where it was (the source name is kept once, in
+/// [`Ilms`]).
+#[derive(Debug)]
+struct Total {
+    value: f64,
+    code: Box<str>,
+    seq: u64,
+    series: Option<Box<str>>,
+    period: Option<Box<str>>,
+    dataset: Option<u64>,
+    line: u64,
+    column: u64,
+    record: u64,
+    positioned: bool,
 }
 
 /// The state of the ILMS checks over one message.
@@ -67,6 +84,8 @@ pub(crate) struct Ilms {
     unit: Option<&'static str>,
     dataset_unit_mult: Option<String>,
     candidates: HashMap<(usize, String), u32>,
+    /// The input's name, for the positions of totals.
+    source: Option<String>,
     pub out: Vec<IlmsFinding>,
 }
 
@@ -136,6 +155,7 @@ impl Ilms {
             unit: None,
             dataset_unit_mult: None,
             candidates: HashMap::new(),
+            source: None,
             out: Vec::new(),
         }
     }
@@ -312,10 +332,8 @@ impl Ilms {
                 self.groups.insert(
                     h,
                     Acc {
-                        dim: d,
-                        prefix: prefix.to_owned(),
+                        dim: d as u32,
                         total: None,
-                        at: None,
                         sum: 0.0,
                         parts: 0,
                         sex_mask: 0,
@@ -327,8 +345,19 @@ impl Ilms {
             };
             if is_total {
                 self.seq += 1;
-                acc.total = Some((x, code.to_owned(), self.seq));
-                acc.at = Some(Box::new(here()));
+                let at = here();
+                acc.total = Some(Box::new(Total {
+                    value: x,
+                    code: code.into(),
+                    seq: self.seq,
+                    series: at.series.map(String::into_boxed_str),
+                    period: at.period.map(String::into_boxed_str),
+                    dataset: at.dataset,
+                    line: 0,
+                    column: 0,
+                    record: 0,
+                    positioned: false,
+                }));
                 self.pending.push(h);
             } else {
                 acc.sum += x;
@@ -346,9 +375,18 @@ impl Ilms {
 
     /// The reader's position after the last observation: where its total is.
     pub fn set_position(&mut self, pos: &Position) {
+        if self.pending.is_empty() {
+            return;
+        }
+        if self.source.as_deref() != Some(pos.source.as_str()) {
+            self.source = Some(pos.source.clone());
+        }
         for h in self.pending.drain(..) {
-            if let Some(at) = self.groups.get_mut(&h).and_then(|acc| acc.at.as_mut()) {
-                at.position = Some(pos.clone());
+            if let Some(t) = self.groups.get_mut(&h).and_then(|acc| acc.total.as_mut()) {
+                t.line = pos.line;
+                t.column = pos.column;
+                t.record = pos.record;
+                t.positioned = true;
             }
         }
     }
@@ -358,16 +396,17 @@ impl Ilms {
         let mut judged: Vec<(u64, IlmsFinding)> = Vec::new();
         let groups = std::mem::take(&mut self.groups);
         for (_, acc) in groups {
-            let Some((total, code, seq)) = acc.total.clone() else {
+            let Some(t) = acc.total else {
                 continue;
             };
             if acc.parts == 0 {
                 continue;
             }
+            let (total, dim) = (t.value, acc.dim as usize);
             let tol = (self.opts.absolute_tolerance * acc.parts as f64)
                 .max(self.opts.relative_tolerance * total.abs());
             let diff = total - acc.sum;
-            let spec = &schema.dimensions[acc.dim].spec;
+            let spec = &schema.dimensions[dim].spec;
             let (rule, complete, parts_text) = if spec.id == "SEX" {
                 let names = ["SEX_M", "SEX_F", "SEX_O"];
                 let text: Vec<&str> = names
@@ -378,11 +417,12 @@ impl Ilms {
                     .collect();
                 (Rule::IlmsSexTotal, acc.sex_mask & 3 == 3, text.join(" + "))
             } else {
-                let n = self.candidate_parts(schema, acc.dim, &acc.prefix);
+                let prefix = version_prefix(&t.code).to_owned();
+                let n = self.candidate_parts(schema, dim, &prefix);
                 (
                     Rule::IlmsClassificationTotal,
                     acc.parts >= n,
-                    format!("the {} {}_* codes reported", acc.parts, acc.prefix),
+                    format!("the {} {prefix}_* codes reported", acc.parts),
                 )
             };
             let bad = if complete {
@@ -391,19 +431,31 @@ impl Ilms {
                 -diff > tol
             };
             if bad {
+                let position = t.positioned.then(|| Position {
+                    source: self.source.clone().unwrap_or_default(),
+                    line: t.line,
+                    column: t.column,
+                    record: t.record,
+                });
                 judged.push((
-                    seq,
+                    t.seq,
                     IlmsFinding {
                         rule,
                         message: format!(
-                            "{code} = {total} but {parts_text} sum to {} (difference {}, tolerance {})",
+                            "{} = {total} but {parts_text} sum to {} (difference {}, tolerance {})",
+                            t.code,
                             round(acc.sum),
                             round(diff),
                             round(tol)
                         ),
                         component: Some(spec.id.clone()),
-                        value: Some(code),
-                        at: acc.at.map(|b| *b),
+                        value: Some(t.code.to_string()),
+                        at: Some(Location {
+                            position,
+                            dataset: t.dataset,
+                            series: t.series.map(String::from),
+                            period: t.period.map(String::from),
+                        }),
                     },
                 ));
             }

@@ -13,8 +13,9 @@ pub struct IlmsOptions {
     /// values in thousands with three decimals are off by up to 0.0005 each).
     pub absolute_tolerance: f64,
     /// At most this many open groups (series key minus one dimension, and
-    /// period) per dataset; beyond it the total checks stop with `W706`. Each
-    /// group costs about 100 bytes, so the default bounds them near 20 MB.
+    /// period) per dataset; beyond it the total checks stop with `W706`. A group
+    /// costs about 50 bytes, plus about 150 once its total is seen, so the default
+    /// bounds them near 20 MB.
     pub max_groups: usize,
 }
 
@@ -23,7 +24,7 @@ impl Default for IlmsOptions {
         IlmsOptions {
             relative_tolerance: 0.005,
             absolute_tolerance: 0.001,
-            max_groups: 200_000,
+            max_groups: 100_000,
         }
     }
 }
