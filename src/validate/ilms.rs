@@ -47,6 +47,10 @@ struct Acc {
     total: Option<Box<Total>>,
 }
 
+/// A group handed out for judgement at the end of a dataset.
+#[derive(Debug)]
+pub(crate) struct Group(Acc);
+
 /// The total of a group and where it was (the source name is kept once, in
 /// [`Ilms`]).
 #[derive(Debug)]
@@ -391,78 +395,79 @@ impl Ilms {
         }
     }
 
-    /// The dataset ends: judge every open group.
-    pub fn end_dataset(&mut self, schema: &Schema) {
-        let mut judged: Vec<(u64, IlmsFinding)> = Vec::new();
-        let groups = std::mem::take(&mut self.groups);
-        for (_, acc) in groups {
-            let Some(t) = acc.total else {
-                continue;
-            };
-            if acc.parts == 0 {
-                continue;
-            }
-            let (total, dim) = (t.value, acc.dim as usize);
-            let tol = (self.opts.absolute_tolerance * acc.parts as f64)
-                .max(self.opts.relative_tolerance * total.abs());
-            let diff = total - acc.sum;
-            let spec = &schema.dimensions[dim].spec;
-            let (rule, complete, parts_text) = if spec.id == "SEX" {
-                let names = ["SEX_M", "SEX_F", "SEX_O"];
-                let text: Vec<&str> = names
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| acc.sex_mask & (1 << i) != 0)
-                    .map(|(_, n)| *n)
-                    .collect();
-                (Rule::IlmsSexTotal, acc.sex_mask & 3 == 3, text.join(" + "))
-            } else {
-                let prefix = version_prefix(&t.code).to_owned();
-                let n = self.candidate_parts(schema, dim, &prefix);
-                (
-                    Rule::IlmsClassificationTotal,
-                    acc.parts >= n,
-                    format!("the {} {prefix}_* codes reported", acc.parts),
-                )
-            };
-            let bad = if complete {
-                diff.abs() > tol
-            } else {
-                -diff > tol
-            };
-            if bad {
-                let position = t.positioned.then(|| Position {
-                    source: self.source.clone().unwrap_or_default(),
-                    line: t.line,
-                    column: t.column,
-                    record: t.record,
-                });
-                judged.push((
-                    t.seq,
-                    IlmsFinding {
-                        rule,
-                        message: format!(
-                            "{} = {total} but {parts_text} sum to {} (difference {}, tolerance {})",
-                            t.code,
-                            round(acc.sum),
-                            round(diff),
-                            round(tol)
-                        ),
-                        component: Some(spec.id.clone()),
-                        value: Some(t.code.to_string()),
-                        at: Some(Location {
-                            position,
-                            dataset: t.dataset,
-                            series: t.series.map(String::from),
-                            period: t.period.map(String::from),
-                        }),
-                    },
-                ));
-            }
-        }
-        judged.sort_by_key(|(s, _)| *s);
-        self.out.extend(judged.into_iter().map(|(_, f)| f));
+    /// The dataset ends: the groups to judge, in the order their totals came.
+    /// Judge them one by one with [`Ilms::judge`] so that only one message is
+    /// built at a time.
+    pub fn end_dataset(&mut self) -> Vec<Group> {
+        let mut groups: Vec<Group> = std::mem::take(&mut self.groups)
+            .into_values()
+            .filter(|acc| acc.parts > 0 && acc.total.is_some())
+            .map(Group)
+            .collect();
+        groups.sort_by_key(|g| g.0.total.as_ref().map_or(0, |t| t.seq));
         self.limit_hit = false;
+        groups
+    }
+
+    /// The warning a group deserves, if any.
+    pub fn judge(&mut self, schema: &Schema, group: Group) -> Option<IlmsFinding> {
+        let acc = group.0;
+        let t = acc.total?;
+        let (total, dim) = (t.value, acc.dim as usize);
+        let tol = (self.opts.absolute_tolerance * acc.parts as f64)
+            .max(self.opts.relative_tolerance * total.abs());
+        let diff = total - acc.sum;
+        let spec = &schema.dimensions[dim].spec;
+        let (rule, complete, parts_text) = if spec.id == "SEX" {
+            let names = ["SEX_M", "SEX_F", "SEX_O"];
+            let text: Vec<&str> = names
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| acc.sex_mask & (1 << i) != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            (Rule::IlmsSexTotal, acc.sex_mask & 3 == 3, text.join(" + "))
+        } else {
+            let prefix = version_prefix(&t.code).to_owned();
+            let n = self.candidate_parts(schema, dim, &prefix);
+            (
+                Rule::IlmsClassificationTotal,
+                acc.parts >= n,
+                format!("the {} {prefix}_* codes reported", acc.parts),
+            )
+        };
+        let bad = if complete {
+            diff.abs() > tol
+        } else {
+            -diff > tol
+        };
+        if !bad {
+            return None;
+        }
+        let position = t.positioned.then(|| Position {
+            source: self.source.clone().unwrap_or_default(),
+            line: t.line,
+            column: t.column,
+            record: t.record,
+        });
+        Some(IlmsFinding {
+            rule,
+            message: format!(
+                "{} = {total} but {parts_text} sum to {} (difference {}, tolerance {})",
+                t.code,
+                round(acc.sum),
+                round(diff),
+                round(tol)
+            ),
+            component: Some(spec.id.clone()),
+            value: Some(t.code.to_string()),
+            at: Some(Location {
+                position,
+                dataset: t.dataset,
+                series: t.series.map(String::from),
+                period: t.period.map(String::from),
+            }),
+        })
     }
 
     fn candidate_parts(&mut self, schema: &Schema, dim: usize, prefix: &str) -> u32 {

@@ -468,8 +468,19 @@ impl<'s, S: DataSink> Validator<'s, S> {
     fn close_dataset(&mut self) {
         self.dataset_open = false;
         self.close_series();
-        self.ilms.end_dataset(self.schema);
         self.flush_ilms();
+        for group in self.ilms.end_dataset() {
+            if let Some(f) = self.ilms.judge(self.schema, group) {
+                let at = f.at.unwrap_or_else(|| self.here());
+                self.emit_at(
+                    f.rule,
+                    f.component.as_deref(),
+                    f.value.as_deref(),
+                    f.message,
+                    at,
+                );
+            }
+        }
         let missing = std::mem::take(&mut self.dataset_missing);
         if self.mandatory_required() {
             for i in missing {
