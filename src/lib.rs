@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod data;
+pub mod exchange;
 pub mod format;
 pub mod ilms;
 pub mod model;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod convert;
+mod coverage;
 mod ilms;
 mod io;
 mod pick;
@@ -44,6 +45,8 @@ enum Command {
     Structure(structure::StructureCommand),
     /// Stream a data message from one SDMX format into another (or just count it).
     Convert(convert::ConvertArgs),
+    /// Show which dataflows × countries × years the store holds (the gaps).
+    Coverage(coverage::CoverageArgs),
     /// Write the DSD-specific XML schema for structure-specific data of a dataflow.
     Schema(schema::SchemaArgs),
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Ilms(c) => ilms::run(c),
         Command::Convert(a) => convert::run(a),
         Command::Schema(a) => schema::run(a),
+        Command::Coverage(a) => coverage::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
