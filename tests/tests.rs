@@ -15,5 +15,6 @@ mod interop;
 mod json10;
 mod registry;
 mod store;
+mod validate;
 mod xml21;
 mod xml30;
