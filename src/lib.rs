@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod data;
+pub mod exchange;
 pub mod format;
 pub mod ilms;
 pub mod model;

@@ -4,6 +4,7 @@
 mod util;
 
 mod cli_convert;
+mod cli_coverage;
 mod cli_structure;
 mod data_csv;
 mod data_dsd;

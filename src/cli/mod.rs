@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod convert;
+mod coverage;
 mod ilms;
 mod io;
 mod pick;
@@ -45,6 +46,8 @@ enum Command {
     Structure(structure::StructureCommand),
     /// Stream a data message from one SDMX format into another (or just count it).
     Convert(convert::ConvertArgs),
+    /// Show which dataflows × countries × years the store holds (the gaps).
+    Coverage(coverage::CoverageArgs),
     /// Check a data message against its structure (codes, constraints, attributes, values,
     /// time, duplicates, ILMS consistency) and report every problem.
     Validate(validate::ValidateArgs),
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::Convert(a) => convert::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Schema(a) => schema::run(a),
+        Command::Coverage(a) => coverage::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
