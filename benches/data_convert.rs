@@ -202,7 +202,9 @@ fn dsd(registry: &Registry) -> &DataStructure {
 /// The codes the dataflow's constraints allow for `dim`.
 fn codes(registry: &Registry, dim: &str) -> Vec<String> {
     let flow = registry.dataflow(DATAFLOW).expect("bench dataflow");
-    let allowed = registry.allowed_codes(flow, dim, None).expect("allowed codes");
+    let allowed = registry
+        .allowed_codes(flow, dim, None)
+        .expect("allowed codes");
     let dsd = registry.structure_of(flow).expect("its DSD");
     registry
         .codelist_of(dsd, dim)
@@ -222,7 +224,10 @@ fn generate(path: &Path, obs: u64) {
     let areas = codes(&registry, "REF_AREA");
     let ecos = codes(&registry, "ECO");
     let capacity = areas.len() as u64 * 3 * ecos.len() as u64 * YEARS.count() as u64;
-    assert!(capacity >= obs, "only {capacity} distinct observations can be generated");
+    assert!(
+        capacity >= obs,
+        "only {capacity} distinct observations can be generated"
+    );
     let sexes = ["SEX_T", "SEX_M", "SEX_F"];
     let tmp = path.with_extension("part");
     let mut w = BufWriter::new(File::create(&tmp).expect("create"));

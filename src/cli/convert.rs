@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use sdmx_gateway::data::{CountSink, DataError, DataSink, ObsDimension, Summary, pump};
 use sdmx_gateway::format::csv::{CsvOptions, CsvWriter, KeyColumns, Labels};
 use sdmx_gateway::format::{self, DataFormat, ReadOptions, WriteOptions};
+use sdmx_gateway::validate::{Options, Schema, Validator, render, validate};
 
 use super::Outcome;
 use super::io::{AtomicOutput, Input};
@@ -66,6 +67,11 @@ pub struct ConvertArgs {
     /// separator is a comma).
     #[arg(long, default_value = ",")]
     csv_delimiter: char,
+    /// Do not validate while converting. By default, when the structures are
+    /// loaded, every observation is checked (docs/validation-rules.md); errors
+    /// leave no output file and exit 1.
+    #[arg(long)]
+    no_validate: bool,
     /// Only read the message and report what it holds (no output).
     #[arg(long, conflicts_with = "to")]
     count: bool,
@@ -147,8 +153,29 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<Outcome> {
     let mut reader = format::open_reader(format, BufReader::new(input.into_read()), read_opts)
         .with_context(|| format!("cannot read {name} as {format}"))?;
 
+    let schema = match (&registry, &dsd) {
+        (Some(registry), Some(chosen)) if !args.no_validate => {
+            match Schema::from_registry(registry, &chosen.usage.reference().urn(), None) {
+                Ok(schema) => Some(schema),
+                Err(e) => {
+                    tracing::warn!("not validated: {e}");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let mut findings = None;
     let summary = match args.to {
-        None => pump(&mut reader, &mut CountSink)?,
+        None => match &schema {
+            Some(schema) => {
+                let mut v = Validator::new(schema, Options::default());
+                let summary = validate(&mut reader, &mut v)?;
+                findings = Some(v.into_report());
+                summary
+            }
+            None => pump(&mut reader, &mut CountSink)?,
+        },
         Some(to) => {
             if !to.can_write() {
                 bail!("{to} can be read but not written: choose another --to");
@@ -173,13 +200,37 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<Outcome> {
                         format::open_writer(to, out.writer(), write_opts)
                             .with_context(|| format!("cannot write {to}"))?
                     };
-                pump(&mut reader, &mut writer)?
+                match &schema {
+                    Some(schema) => {
+                        let mut v = Validator::wrap(schema, Options::default(), writer);
+                        let summary = validate(&mut reader, &mut v)?;
+                        findings = Some(v.into_report());
+                        summary
+                    }
+                    None => pump(&mut reader, &mut writer)?,
+                }
             };
-            out.commit()?;
+            // An invalid message is not written: the temporary file is dropped.
+            if findings.as_ref().is_none_or(|r| r.errors() == 0) {
+                out.commit()?;
+            }
             summary
         }
     };
     progress.finish_and_clear();
+    if let Some(found) = &findings
+        && (found.errors() > 0 || found.warnings() > 0)
+    {
+        let mut err = std::io::stderr().lock();
+        render::text(found, &mut err)?;
+        if found.errors() > 0 {
+            eprintln!(
+                "{name}: {} error(s): nothing written (fix the data, or use --no-validate to convert as is)",
+                found.errors()
+            );
+            return Ok(Outcome::Invalid);
+        }
+    }
     report(&summary, &args, format)?;
     Ok(Outcome::Ok)
 }
