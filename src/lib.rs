@@ -11,15 +11,18 @@
 //!   [`data::DataSink`], [`data::pump`]);
 //! - [`format`]: SDMX-ML, SDMX-CSV and SDMX-JSON data readers and writers;
 //! - [`ilms`]: the ILMS structure set, generated from one readable table;
+//! - [`validate`]: checks data events against their structure ([`validate::Validator`]);
 //! - [`store`]: the durable data store (SQLite): ingest, history, queries.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod data;
+pub mod exchange;
 pub mod format;
 pub mod ilms;
 pub mod model;
 pub mod server;
 pub mod store;
 pub mod structure;
+pub mod validate;

@@ -54,6 +54,9 @@ fn json_to_csv_writes_every_observation_with_its_attributes() {
         fixture("data/json/v2.0-exr-flat.json").to_str().unwrap(),
         "--to",
         "sdmx-csv-1.0",
+        // The official ECB samples leave out mandatory attributes: these tests
+        // are about formats, validation has its own.
+        "--no-validate",
         "--structure",
         fixture(ECB_DSD).to_str().unwrap(),
     ]);
@@ -81,6 +84,9 @@ fn count_reports_what_the_message_holds_as_json() {
         fixture("data/json/v2.0-exr-flat.json").to_str().unwrap(),
         "--count",
         "--json",
+        // The official ECB samples leave out mandatory attributes: these tests
+        // are about formats, validation has its own.
+        "--no-validate",
         "--structure",
         fixture(ECB_DSD).to_str().unwrap(),
     ]);
@@ -127,6 +133,9 @@ fn convert_file(from: &Path, to: &Path, format: &str) {
         to.to_str().unwrap(),
         "--to",
         format,
+        // The official ECB samples leave out mandatory attributes: these tests
+        // are about formats, validation has its own.
+        "--no-validate",
         "--structure",
         fixture(ECB_DSD).to_str().unwrap(),
     ]);
@@ -141,7 +150,14 @@ fn convert_file(from: &Path, to: &Path, format: &str) {
 #[test]
 fn reads_standard_input_and_detects_the_format() {
     let mut child = sdmxgw()
-        .args(["convert", "-", "--to", "sdmx-csv-2.0", "--structure"])
+        .args([
+            "convert",
+            "-",
+            "--to",
+            "sdmx-csv-2.0",
+            "--no-validate",
+            "--structure",
+        ])
         .arg(fixture(ECB_DSD))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -179,6 +195,9 @@ fn a_failed_conversion_leaves_no_output_file() {
         target.to_str().unwrap(),
         "--to",
         "sdmx-csv-1.0",
+        // The official ECB samples leave out mandatory attributes: these tests
+        // are about formats, validation has its own.
+        "--no-validate",
         "--structure",
         fixture(ECB_DSD).to_str().unwrap(),
     ]);
@@ -283,4 +302,114 @@ fn hostile_and_truncated_xml_exit_2_with_the_position() {
         text(&out.stderr)
     );
     assert!(!target.exists());
+}
+
+#[test]
+fn csv_labels_keys_and_delimiter_options_read_back_to_the_same_values() {
+    let dir = temp_dir("cli_convert_csv_options");
+    let sample = crate::util::root().join("samples/messages/phl-outflows-illustrative.csv");
+    let labelled = dir.join("labelled.csv");
+    let out = sdmxgw()
+        .current_dir(crate::util::root())
+        .arg("convert")
+        .arg(&sample)
+        .args([
+            "--to",
+            "sdmx-csv-2.0",
+            "--csv-labels",
+            "both",
+            "--csv-keys",
+            "series",
+        ])
+        .args(["--csv-delimiter", ";", "-o"])
+        .arg(&labelled)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = fs::read_to_string(&labelled).unwrap();
+    let header = written.lines().next().unwrap();
+    assert!(
+        header.starts_with("STRUCTURE;STRUCTURE_ID;ACTION;SERIES_KEY;REF_AREA: Reference area;"),
+        "{header}"
+    );
+    assert!(
+        written.contains(";PHL.A.MNA_OEMP_NB.SEX_F.CDS_DES_SGP;PHL: Philippines;"),
+        "series key and labels"
+    );
+
+    let back = dir.join("back.csv");
+    let out = sdmxgw()
+        .current_dir(crate::util::root())
+        .arg("convert")
+        .arg(&labelled)
+        .args(["--to", "sdmx-csv-1.0", "-o"])
+        .arg(&back)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (registry, _) = Registry::load(&[
+        crate::util::root().join("dsd"),
+        crate::util::root().join("codelists"),
+    ])
+    .unwrap();
+    let flow = registry.dataflow("DF_MNA_OEMP_SEX_CDS_NB").unwrap();
+    let dsd = registry.structure_of(flow).unwrap();
+    let read = |p: &Path| {
+        let mut reader = open_reader(
+            DataFormat::Csv10,
+            std::io::BufReader::new(fs::File::open(p).unwrap()),
+            ReadOptions {
+                source: "t",
+                dsd: Some(dsd),
+                structure: None,
+            },
+        )
+        .unwrap();
+        let mut sink = CollectSink::default();
+        pump(&mut reader, &mut sink).unwrap();
+        sink.collected.flat()
+    };
+    let original = read(&sample);
+    assert_eq!(original.len(), 90);
+    assert_eq!(read(&back), original);
+}
+
+#[test]
+fn invalid_data_is_reported_and_not_written() {
+    let dir = temp_dir("cli_convert_invalid");
+    let sample = crate::util::root().join("samples/messages/phl-outflows-illustrative.csv");
+    let bad = dir.join("bad.csv");
+    let text_in = fs::read_to_string(&sample).unwrap();
+    fs::write(
+        &bad,
+        text_in.replacen(",SEX_F,CDS_DES_SGP,2021,", ",SEX_X,CDS_DES_SGP,2021,", 1),
+    )
+    .unwrap();
+    let target = dir.join("out.xml");
+    let out = sdmxgw()
+        .current_dir(crate::util::root())
+        .arg("convert")
+        .arg(&bad)
+        .args(["--to", "sdmx-ml-2.1-ss", "-o"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    // The finding names the rule, the CSV row, the series and the code.
+    assert!(err.contains("E103"), "{err}");
+    assert!(err.contains("bad.csv: row 79"), "{err}");
+    assert!(err.contains("SEX_X"), "{err}");
+    assert!(!target.exists(), "an invalid message is not written");
+
+    let out = sdmxgw()
+        .current_dir(crate::util::root())
+        .arg("convert")
+        .arg(&bad)
+        .args(["--to", "sdmx-ml-2.1-ss", "--no-validate", "-o"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(target.exists());
 }

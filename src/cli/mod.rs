@@ -8,12 +8,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod convert;
+mod coverage;
 mod ilms;
 mod io;
 mod pick;
 mod schema;
 mod serve;
 mod structure;
+mod validate;
 
 /// What a subcommand concluded, mapped to the exit code.
 pub enum Outcome {
@@ -45,6 +47,11 @@ enum Command {
     Structure(structure::StructureCommand),
     /// Stream a data message from one SDMX format into another (or just count it).
     Convert(convert::ConvertArgs),
+    /// Show which dataflows × countries × years the store holds (the gaps).
+    Coverage(coverage::CoverageArgs),
+    /// Check a data message against its structure (codes, constraints, attributes, values,
+    /// time, duplicates, ILMS consistency) and report every problem.
+    Validate(validate::ValidateArgs),
     /// Write the DSD-specific XML schema for structure-specific data of a dataflow.
     Schema(schema::SchemaArgs),
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
@@ -67,8 +74,10 @@ pub fn main() -> ExitCode {
         Command::Structure(c) => structure::run(c),
         Command::Ilms(c) => ilms::run(c),
         Command::Convert(a) => convert::run(a),
+        Command::Validate(a) => validate::run(a),
         Command::Schema(a) => schema::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Coverage(a) => coverage::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -27,6 +27,46 @@ enum Col {
     Name(Component),
 }
 
+/// Where a column's value comes from while a series is written.
+#[derive(Debug, Clone)]
+enum Cell {
+    /// Constant for the series: encoded bytes in `series_bytes[start..end]`.
+    Fixed(usize, usize),
+    /// Given by the observation (its key, measures or attributes) under `id`,
+    /// else the encoded fallback `series_bytes[start..end]` (the series' or
+    /// dataset's value of an attribute, or nothing).
+    Obs(ObsPart, String, usize, usize),
+}
+
+/// Which part of an observation a [`Cell::Obs`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ObsPart {
+    Key,
+    Measure,
+    Attribute,
+}
+
+/// Appends `value` as one SDMX-CSV field: quoted (quotes doubled) only when it
+/// holds the separator, a quote or a line break, as the csv crate's
+/// `QuoteStyle::Necessary` does.
+fn push_field(row: &mut Vec<u8>, value: &[u8], delimiter: u8) {
+    let needs_quotes = value
+        .iter()
+        .any(|&b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
+    if !needs_quotes {
+        row.extend_from_slice(value);
+        return;
+    }
+    row.push(b'"');
+    for &b in value {
+        if b == b'"' {
+            row.push(b'"');
+        }
+        row.push(b);
+    }
+    row.push(b'"');
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Component {
     Dim(usize),
@@ -37,7 +77,21 @@ enum Component {
 /// Streams events out as SDMX-CSV rows, one per observation.
 pub struct CsvWriter<'a, W: Write> {
     format: DataFormat,
-    out: csv::Writer<W>,
+    out: std::io::BufWriter<W>,
+    /// The field separator.
+    delimiter: u8,
+    /// The row being built (one `write_all` per row).
+    row: Vec<u8>,
+    /// Per column, where its value comes from for the current series (see
+    /// [`Cell`]); rebuilt when a series starts, so an observation only looks up
+    /// what it can change.
+    cells: Vec<Cell>,
+    /// Encoded bytes of the series-constant cells.
+    series_bytes: Vec<u8>,
+    /// Whether `cells` describe the current series.
+    cells_valid: bool,
+    /// Ids only, no per-observation key column: the fast path applies.
+    fast: bool,
     dsd: &'a DataStructure,
     opts: WriteOptions<'a>,
     csv: CsvOptions<'a>,
@@ -169,13 +223,16 @@ impl<'a, W: Write> CsvWriter<'a, W> {
         for i in 0..dsd.attributes.len() {
             component(Component::Attr(i), &mut columns);
         }
-        let out = csv::WriterBuilder::new()
-            .delimiter(csv_opts.delimiter)
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(out);
+        let fast = csv_opts.labels == Labels::Id && !columns.contains(&Col::ObsKey);
         Ok(CsvWriter {
             format,
-            out,
+            out: std::io::BufWriter::with_capacity(64 * 1024, out),
+            delimiter: csv_opts.delimiter,
+            row: Vec::with_capacity(1024),
+            cells: Vec::new(),
+            series_bytes: Vec::new(),
+            cells_valid: false,
+            fast,
             dsd,
             opts,
             csv: csv_opts,
@@ -288,9 +345,122 @@ impl<'a, W: Write> CsvWriter<'a, W> {
                 Col::Measure(i) => self.labelled_header(Component::Measure(i), both),
                 Col::Attr(i) => self.labelled_header(Component::Attr(i), both),
             };
-            self.out.write_field(text).map_err(Self::io)?;
+            if k > 0 {
+                self.row.push(self.delimiter);
+            }
+            push_field(&mut self.row, text.as_bytes(), self.delimiter);
         }
-        self.out.write_record(None::<&[u8]>).map_err(Self::io)
+        self.end_row()
+    }
+
+    /// Ends the row in `row` with CRLF (the field guides' terminator) and writes it.
+    fn end_row(&mut self) -> Result<(), DataError> {
+        self.row.extend_from_slice(b"\r\n");
+        let r = self.out.write_all(&self.row).map_err(Self::io);
+        self.row.clear();
+        r
+    }
+
+    /// Works out, once per series, which columns are constant and encodes them.
+    fn build_cells(&mut self) {
+        let mut cells = Vec::with_capacity(self.columns.len());
+        let mut bytes = std::mem::take(&mut self.series_bytes);
+        bytes.clear();
+        let delimiter = self.delimiter;
+        let fixed = |bytes: &mut Vec<u8>, v: &str| {
+            let start = bytes.len();
+            push_field(bytes, v.as_bytes(), delimiter);
+            (start, bytes.len())
+        };
+        for &col in &self.columns {
+            let cell = match col {
+                Col::Dataflow | Col::StructureId => {
+                    let (a, b) = fixed(&mut bytes, &self.structure_text);
+                    Cell::Fixed(a, b)
+                }
+                Col::Structure => {
+                    let word = self.structure.as_ref().map_or("dataflow", structure_word);
+                    let (a, b) = fixed(&mut bytes, word);
+                    Cell::Fixed(a, b)
+                }
+                Col::StructureName => {
+                    let (a, b) = fixed(&mut bytes, &self.structure_name);
+                    Cell::Fixed(a, b)
+                }
+                Col::Action => {
+                    let (a, b) = fixed(&mut bytes, action_letter(self.action));
+                    Cell::Fixed(a, b)
+                }
+                Col::SeriesKey => {
+                    let mut key = String::new();
+                    self.key_text(&Obs::default(), false, &mut key);
+                    let (a, b) = fixed(&mut bytes, &key);
+                    Cell::Fixed(a, b)
+                }
+                Col::Dim(i) => {
+                    let id = &self.dsd.dimensions[i].id;
+                    match self.series.key.get(id) {
+                        Some(v) => {
+                            let (a, b) = fixed(&mut bytes, v);
+                            Cell::Fixed(a, b)
+                        }
+                        None => Cell::Obs(ObsPart::Key, id.clone(), 0, 0),
+                    }
+                }
+                Col::Measure(i) => {
+                    let id = if i == usize::MAX {
+                        "OBS_VALUE".to_owned()
+                    } else {
+                        self.dsd.measures[i].id.clone()
+                    };
+                    Cell::Obs(ObsPart::Measure, id, 0, 0)
+                }
+                Col::Attr(i) => {
+                    let id = &self.dsd.attributes[i].id;
+                    let fallback = self
+                        .series_attributes
+                        .get(id)
+                        .or_else(|| self.dataset_attributes.get(id))
+                        .unwrap_or("");
+                    let (a, b) = fixed(&mut bytes, fallback);
+                    Cell::Obs(ObsPart::Attribute, id.clone(), a, b)
+                }
+                // Not on the fast path (labels, OBS_KEY).
+                Col::ObsKey | Col::Name(_) => Cell::Fixed(0, 0),
+            };
+            cells.push(cell);
+        }
+        self.cells = cells;
+        self.series_bytes = bytes;
+        self.cells_valid = true;
+    }
+
+    /// One row from the per-series cells: only observation-level values are
+    /// looked up.
+    fn fast_row(&mut self, o: &Obs) -> Result<(), DataError> {
+        if !self.cells_valid {
+            self.build_cells();
+        }
+        for (k, cell) in self.cells.iter().enumerate() {
+            if k > 0 {
+                self.row.push(self.delimiter);
+            }
+            match cell {
+                Cell::Fixed(a, b) => self.row.extend_from_slice(&self.series_bytes[*a..*b]),
+                Cell::Obs(part, id, a, b) => {
+                    let values = match part {
+                        ObsPart::Key => &o.key,
+                        ObsPart::Measure => &o.measures,
+                        ObsPart::Attribute => &o.attributes,
+                    };
+                    match values.get(id) {
+                        Some(v) => push_field(&mut self.row, v.as_bytes(), self.delimiter),
+                        None => self.row.extend_from_slice(&self.series_bytes[*a..*b]),
+                    }
+                }
+            }
+        }
+        self.end_row()
     }
 
     fn labelled_header(&self, c: Component, both: bool) -> String {
@@ -426,6 +596,7 @@ impl<W: Write> DataSink for CsvWriter<'_, W> {
         self.groups.clear();
         self.series = SeriesKey::default();
         self.series_attributes.clear();
+        self.cells_valid = false;
         Ok(Flow::Continue)
     }
 
@@ -449,6 +620,7 @@ impl<W: Write> DataSink for CsvWriter<'_, W> {
                 }
             }
         }
+        self.cells_valid = false;
         Ok(Flow::Continue)
     }
 
@@ -460,6 +632,10 @@ impl<W: Write> DataSink for CsvWriter<'_, W> {
                     "an observation arrived before any dataset: the event stream is out of order"
                         .to_owned(),
             });
+        }
+        if self.fast {
+            self.fast_row(o)?;
+            return Ok(Flow::Continue);
         }
         let both = self.csv.labels == Labels::Both;
         // One reused buffer: a row allocates nothing once warmed up.
@@ -506,13 +682,13 @@ impl<W: Write> DataSink for CsvWriter<'_, W> {
                     }
                 }
             }
-            if let Err(e) = self.out.write_field(&buf) {
-                self.scratch = buf;
-                return Err(Self::io(e));
+            if k > 0 {
+                self.row.push(self.delimiter);
             }
+            push_field(&mut self.row, buf.as_bytes(), self.delimiter);
         }
         self.scratch = buf;
-        self.out.write_record(None::<&[u8]>).map_err(Self::io)?;
+        self.end_row()?;
         Ok(Flow::Continue)
     }
 
