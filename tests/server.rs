@@ -249,7 +249,7 @@ fn data_query_parameters_select() {
     );
     let (status, _, _) = s.get(&format!("/data/{FLOW}/all?updatedAfter=yesterday"), None);
     assert_eq!(status, 400);
-    for dim in ["AllDimensions", "SEX"] {
+    for dim in ["AllDimensions", "TIME_PERIOD"] {
         let (status, _, body) = s.get(
             &format!("/data/{FLOW}/all?format=structurespecificdata&dimensionAtObservation={dim}"),
             None,
@@ -341,6 +341,25 @@ fn invalid_message_is_422_and_nothing_stored() {
     assert!(body.contains("row 41"), "{body}");
     let (status, _, _) = s.get(&format!("/data/{FLOW}/all"), None);
     assert_eq!(status, 404, "the valid rows before the bad one were stored");
+    // Readable but invalid: a value that is not a number, a code outside its
+    // codelist. The findings come back; nothing is stored.
+    let text = String::from_utf8(sample()).unwrap();
+    let bad = text.replacen(",921.3,", ",abc,", 1);
+    let (status, body) = s.post("/data", Some(PHL_TOKEN), bad.as_bytes());
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("abc"), "{body}");
+    let bad = text.replacen("SEX_T,CDS_DES_TOTAL,2019", "SEX_Q,CDS_DES_TOTAL,2019", 1);
+    let mut resp = agent()
+        .post(s.url("/data"))
+        .header("Authorization", &format!("Bearer {PHL_TOKEN}"))
+        .header("Accept", "application/json")
+        .send(bad.as_bytes())
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 422);
+    let report: serde_json::Value =
+        serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    assert!(report.to_string().contains("SEX_Q"), "{report}");
+    assert_eq!(s.get(&format!("/data/{FLOW}/all"), None).0, 404);
     // Not a data message at all.
     let (status, _) = s.post("/data", Some(PHL_TOKEN), b"hello");
     assert_eq!(status, 415);

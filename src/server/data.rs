@@ -278,12 +278,22 @@ fn stream(
     let obs_dim = params
         .get("dimensionAtObservation")
         .map(|d| ObsDimension::parse(d));
-    if let Some(ObsDimension::Dimension(d)) = &obs_dim
-        && dsd.dimension(d).is_none()
-    {
-        return Err(ApiError::syntax(format!(
-            "dimensionAtObservation={d}: the DSD has no such dimension"
-        )));
+    if let Some(ObsDimension::Dimension(d)) = &obs_dim {
+        match dsd.dimension(d) {
+            None => {
+                return Err(ApiError::syntax(format!(
+                    "dimensionAtObservation={d}: the DSD has no such dimension"
+                )));
+            }
+            // The store streams time series; pivoting onto another dimension
+            // would need the whole result in memory.
+            Some(dim) if dim.kind != crate::model::DimensionKind::Time => {
+                return Err(ApiError::not_implemented(format!(
+                    "dimensionAtObservation={d} is not supported: use TIME_PERIOD or AllDimensions"
+                )));
+            }
+            Some(_) => {}
+        }
     }
     let usage = StructureUse::Dataflow(flow.meta.reference(ArtefactClass::Dataflow));
     let mut reader = store.read(&query).map_err(store_err)?;

@@ -15,6 +15,7 @@ use crate::data::{DataError, DataSetHeader, DataSink, Flow, Obs, SeriesKey, pump
 use crate::format::{self, DataFormat, ReadOptions};
 use crate::model::{ArtefactClass, DataStructure, Dataflow};
 use crate::store::{ContentHash, IngestOutcome, Store, Submission, sha256_hex};
+use crate::validate::{Options, Report, Schema, Validator, render, validate};
 
 use super::AppState;
 use super::error::{ApiError, xml_escape};
@@ -250,19 +251,35 @@ fn ingest(
         dsd: Some(dsd),
         structure: Some(&usage),
     };
-    // Pass 1: the provider's rights (and whatever the reader refuses).
+    // Pass 1: the provider's rights and the validation engine; nothing is
+    // stored unless both pass.
+    let schema = Schema::from_registry(
+        &state.registry,
+        &flow.meta.reference(ArtefactClass::Dataflow).urn(),
+        None,
+    )
+    .map_err(|e| ApiError::internal(format!("cannot prepare {flow_short} for validation: {e}")))?;
     rewind(&mut file)?;
     {
         let mut reader = format::open_reader(format, BufReader::new(&mut file), opts)
             .map_err(|e| unprocessable(e.to_string()))?;
-        let mut rights = RightsSink {
+        let rights = RightsSink {
             provider,
             flow: flow_short.clone(),
             violations: Vec::new(),
         };
-        pump(&mut reader, &mut rights).map_err(|e| unprocessable(e.to_string()))?;
+        let vopts = Options {
+            max_errors: Some(1000),
+            ..Options::default()
+        };
+        let mut validator = Validator::wrap(&schema, vopts, rights);
+        validate(&mut reader, &mut validator).map_err(|e| unprocessable(e.to_string()))?;
+        let (report, rights) = validator.into_parts();
         if !rights.violations.is_empty() {
             return Err(ApiError::forbidden(rights.violations.join("; ")));
+        }
+        if !report.is_valid() {
+            return Ok(findings_response(&report, &schema, wants_json));
         }
     }
     // Pass 2: one transaction.
@@ -338,6 +355,48 @@ fn ingest(
         xml,
     )
         .into_response())
+}
+
+/// 422 with the validation findings: the JSON report on request,
+/// else an SDMX-ML 2.1 Error message with one text per finding.
+fn findings_response(report: &Report, schema: &Schema, wants_json: bool) -> Response {
+    let mut out = Vec::new();
+    if wants_json {
+        if render::json(report, schema, &mut out).is_ok() {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                [(header::CONTENT_TYPE, "application/json")],
+                out,
+            )
+                .into_response();
+        }
+        out.clear();
+    }
+    let _ = render::text(report, &mut out);
+    let text = String::from_utf8_lossy(&out);
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<mes:Error xmlns:mes=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\" xmlns:com=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\">\n  <mes:ErrorMessage code=\"422\">\n",
+    );
+    xml.push_str(&format!(
+        "    <com:Text xml:lang=\"en\">the message is invalid ({} error(s)); nothing was stored</com:Text>\n",
+        report.errors()
+    ));
+    for line in text.lines().filter(|l| !l.trim().is_empty()).take(500) {
+        xml.push_str(&format!(
+            "    <com:Text xml:lang=\"en\">{}</com:Text>\n",
+            xml_escape(line)
+        ));
+    }
+    xml.push_str("  </mes:ErrorMessage>\n</mes:Error>\n");
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        [(
+            header::CONTENT_TYPE,
+            "application/vnd.sdmx.error+xml;version=2.1",
+        )],
+        xml,
+    )
+        .into_response()
 }
 
 fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> Result<usize, ApiError> {
