@@ -221,6 +221,9 @@ fn data_query_parameters_select() {
     assert!(rows.iter().all(|r| r.contains(",SEX_T,")));
     let rows = csv(&format!("/data/{FLOW}/PHL.A..SEX_T+SEX_F.CDS_DES_TOTAL"));
     assert_eq!(rows.len(), 10, "{rows:?}");
+    // 2.x without a version (latest), and the 1.5 flow with agency and version.
+    assert_eq!(csv(&format!("/data/dataflow/ILO/{FLOW}")).len(), 90);
+    assert_eq!(csv(&format!("/data/ILO,{FLOW},1.0/all")).len(), 90);
     let rows = csv(&format!("/data/{FLOW}/all?startPeriod=2022&endPeriod=2022"));
     assert_eq!(rows.len(), 18);
     assert!(rows.iter().all(|r| r.contains(",2022,")));

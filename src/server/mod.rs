@@ -123,6 +123,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/data/{flow}", get(data_v1).post(post_data_flow))
         .route("/data/{flow}/{key}", get(data_v1))
         .route("/data/{flow}/{key}/{provider}", get(data_v1))
+        .route("/data/dataflow/{agency}/{id}", get(data_v2))
         .route("/data/dataflow/{agency}/{id}/{version}", get(data_v2))
         .route("/data/dataflow/{agency}/{id}/{version}/{key}", get(data_v2))
         .route("/availableconstraint/{flow}", get(avail_v1))
