@@ -11,6 +11,7 @@
 //!   [`data::DataSink`], [`data::pump`]);
 //! - [`format`]: SDMX-ML, SDMX-CSV and SDMX-JSON data readers and writers;
 //! - [`ilms`]: the ILMS structure set, generated from one readable table;
+//! - [`mapping`]: national tables (CSV, XLSX) mapped onto a dataflow;
 //! - [`store`]: the durable data store (SQLite): ingest, history, queries.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -18,6 +19,7 @@
 pub mod data;
 pub mod format;
 pub mod ilms;
+pub mod mapping;
 pub mod model;
 pub mod store;
 pub mod structure;
