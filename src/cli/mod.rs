@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod convert;
 mod ilms;
 mod io;
+mod map;
 mod pick;
 mod schema;
 mod structure;
@@ -44,6 +45,8 @@ enum Command {
     Structure(structure::StructureCommand),
     /// Stream a data message from one SDMX format into another (or just count it).
     Convert(convert::ConvertArgs),
+    /// Map a national table (CSV, XLSX) onto a dataflow with a mapping file.
+    Map(map::MapArgs),
     /// Write the DSD-specific XML schema for structure-specific data of a dataflow.
     Schema(schema::SchemaArgs),
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Ilms(c) => ilms::run(c),
         Command::Convert(a) => convert::run(a),
         Command::Schema(a) => schema::run(a),
+        Command::Map(a) => map::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

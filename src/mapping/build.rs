@@ -4,15 +4,17 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::data::{Action, DataSetHeader, Header, Obs, ObsDimension, SeriesKey, StructureUse, Values};
+use crate::data::{
+    Action, DataSetHeader, Header, Obs, ObsDimension, SeriesKey, StructureUse, Values,
+};
 use crate::model::{AttachmentLevel, Codelist, DataStructure, DimensionKind};
 
+use super::MappingError;
 use super::codes::{CodeResolver, normalise};
 use super::reader::MappedReader;
 use super::spec::{LayoutKind, Mapping};
 use super::table::{CellRef, Grid, parse_cell, read_table};
 use super::values::{CellValue, parse_value};
-use super::MappingError;
 
 /// What the mapping writes into: the DSD, the structure the output names, and
 /// the codelists of its coded components (by component id) to check codes
@@ -202,7 +204,11 @@ fn map_grid(
                     } else if i + 1 == header_rows {
                         carry[i] = (String::new(), c);
                     }
-                    vals.push((comp.clone(), carry[i].0.clone(), grid.cell_ref(r, carry[i].1)));
+                    vals.push((
+                        comp.clone(),
+                        carry[i].0.clone(),
+                        grid.cell_ref(r, carry[i].1),
+                    ));
                 }
                 if mapped.contains(&c) || vals.iter().any(|(_, v, _)| v.is_empty()) {
                     continue;
@@ -239,7 +245,11 @@ fn map_grid(
 
     // Resolvers for every component that is coded or has a map.
     let mut resolvers: HashMap<String, CodeResolver<'_>> = HashMap::new();
-    for comp in given.iter().copied().chain(mapping.notes.iter().map(|n| n.attribute.as_str())) {
+    for comp in given
+        .iter()
+        .copied()
+        .chain(mapping.notes.iter().map(|n| n.attribute.as_str()))
+    {
         if comp == time || comp == measure || resolvers.contains_key(comp) {
             continue;
         }
@@ -252,7 +262,11 @@ fn map_grid(
     }
 
     let mut errors: Vec<String> = Vec::new();
-    let resolve = |comp: &str, label: &str, at: &dyn std::fmt::Display, errors: &mut Vec<String>| -> Option<String> {
+    let resolve = |comp: &str,
+                   label: &str,
+                   at: &dyn std::fmt::Display,
+                   errors: &mut Vec<String>|
+     -> Option<String> {
         let Some(r) = resolvers.get(comp) else {
             return Some(label.trim().to_owned());
         };
@@ -282,7 +296,9 @@ fn map_grid(
     let mut fixed: Vec<(String, String)> = Vec::new();
     for (comp, v) in &mapping.constants {
         if comp == &measure {
-            return Err(spec_err(format!("[constants] cannot set the measure {measure}")));
+            return Err(spec_err(format!(
+                "[constants] cannot set the measure {measure}"
+            )));
         }
         if let Some(code) = resolve(comp, v, &format!("[constants] {comp}"), &mut errors) {
             fixed.push((comp.clone(), code));
@@ -296,7 +312,9 @@ fn map_grid(
             (Some(t), None) => t.clone(),
             (None, Some(c)) => {
                 let (r, col) = parse_cell(c).ok_or_else(|| {
-                    spec_err(format!("[[notes]] cell = {c:?} is not an A1 cell reference"))
+                    spec_err(format!(
+                        "[[notes]] cell = {c:?} is not an A1 cell reference"
+                    ))
                 })?;
                 let t = grid.at_source(r, col).unwrap_or("");
                 if t.is_empty() {
@@ -349,7 +367,10 @@ fn map_grid(
         let Some(first) = row.iter().find(|t| !t.is_empty()) else {
             continue;
         };
-        if stop.iter().any(|s| normalise(first).starts_with(s.as_str())) {
+        if stop
+            .iter()
+            .any(|s| normalise(first).starts_with(s.as_str()))
+        {
             break;
         }
         let mut row_ok = true;
@@ -390,8 +411,17 @@ fn map_grid(
             if let Some(s) = status {
                 comps.push(("OBS_STATUS".to_owned(), s));
             }
-            let get = |id: &str| comps.iter().rev().find(|(c, _)| c == id).map(|(_, v)| v.clone());
-            let key: Vec<String> = key_dims.iter().map(|d| get(d).unwrap_or_default()).collect();
+            let get = |id: &str| {
+                comps
+                    .iter()
+                    .rev()
+                    .find(|(c, _)| c == id)
+                    .map(|(_, v)| v.clone())
+            };
+            let key: Vec<String> = key_dims
+                .iter()
+                .map(|d| get(d).unwrap_or_default())
+                .collect();
             let Some(period) = get(&time) else {
                 continue;
             };
@@ -406,7 +436,9 @@ fn map_grid(
                     _ => series_attrs.push((c.clone(), v.clone())),
                 }
             }
-            let entry = groups.entry(key).or_insert_with(|| (series_attrs, BTreeMap::new()));
+            let entry = groups
+                .entry(key)
+                .or_insert_with(|| (series_attrs, BTreeMap::new()));
             if let Some(prev) = entry.1.get(&period) {
                 errors.push(format!(
                     "{at}: a second value for the observation of {} already given at {}",
@@ -474,5 +506,10 @@ fn map_grid(
         attributes: Values::new(),
         extra: Values::new(),
     };
-    Ok(MappedReader::new(source.to_owned(), header, dataset, series))
+    Ok(MappedReader::new(
+        source.to_owned(),
+        header,
+        dataset,
+        series,
+    ))
 }

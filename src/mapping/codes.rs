@@ -106,10 +106,7 @@ impl<'c> CodeResolver<'c> {
             // only when no map was given.
             return self.labels.is_empty().then(|| label.trim().to_owned());
         };
-        self.ids
-            .get(&n)
-            .or_else(|| self.names.get(&n))
-            .cloned()
+        self.ids.get(&n).or_else(|| self.names.get(&n)).cloned()
     }
 
     /// Whether a code (after mapping) is in the codelist (true without one).

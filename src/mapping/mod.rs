@@ -25,9 +25,7 @@ use std::path::Path;
 pub use build::{Target, map_table};
 pub use codes::{CodeResolver, normalise};
 pub use reader::MappedReader;
-pub use spec::{
-    CodeMapSpec, Input, Layout, LayoutKind, Mapping, Note, TableFormat, ValueRules,
-};
+pub use spec::{CodeMapSpec, Input, Layout, LayoutKind, Mapping, Note, TableFormat, ValueRules};
 pub use table::{CellRef, Grid, column_letters, parse_cell, read_table};
 pub use values::{CellValue, parse_value};
 

@@ -145,10 +145,16 @@ impl Default for ValueRules {
 
 // ILO CL_OBS_STATUS: N = not available, X = not applicable, C = confidential.
 fn default_markers() -> BTreeMap<String, String> {
-    [("-", "N"), ("..", "N"), ("n.a.", "N"), ("x", "X"), ("c", "C")]
-        .into_iter()
-        .map(|(a, b)| (a.to_owned(), b.to_owned()))
-        .collect()
+    [
+        ("-", "N"),
+        ("..", "N"),
+        ("n.a.", "N"),
+        ("x", "X"),
+        ("c", "C"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    .collect()
 }
 
 fn default_suffixes() -> BTreeMap<String, String> {

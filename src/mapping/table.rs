@@ -42,7 +42,13 @@ pub struct CellRef {
 impl fmt::Display for CellRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.sheet {
-            write!(f, "{}!{}{}", self.source, column_letters(self.col), self.row + 1)
+            write!(
+                f,
+                "{}!{}{}",
+                self.source,
+                column_letters(self.col),
+                self.row + 1
+            )
         } else {
             write!(
                 f,
@@ -78,7 +84,9 @@ pub fn parse_cell(s: &str) -> Option<(u32, u32)> {
     }
     let mut col: u32 = 0;
     for c in letters.chars() {
-        col = col.checked_mul(26)?.checked_add(c.to_ascii_uppercase() as u32 - 'A' as u32 + 1)?;
+        col = col
+            .checked_mul(26)?
+            .checked_add(c.to_ascii_uppercase() as u32 - 'A' as u32 + 1)?;
     }
     let row: u32 = digits.parse().ok()?;
     if row == 0 {
@@ -205,11 +213,28 @@ fn read_csv(path: &Path, input: &Input) -> Result<Grid, MappingError> {
         .flexible(true)
         .delimiter(delimiter as u8)
         .from_reader(text.as_bytes());
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| MappingError::Spec {
             message: format!("{}: row {}: malformed CSV: {e}", path.display(), i + 1),
         })?;
+        // The csv crate skips blank lines; keep them so row numbers are line numbers.
+        // (The crate's own line count drifts on CRLF, so lines are counted from
+        // the record's byte offset.)
+        // A CRLF record's offset may point at the previous line's `\n`.
+        let line = rec.position().map_or(rows.len() + 1, |p| {
+            let mut b = p.byte() as usize;
+            while matches!(text.as_bytes().get(b), Some(b'\r' | b'\n')) {
+                b += 1;
+            }
+            line_starts.partition_point(|&s| s <= b)
+        });
+        while rows.len() + 1 < line {
+            rows.push(Vec::new());
+        }
         rows.push(rec.iter().map(|c| c.trim().to_owned()).collect());
     }
     Ok(Grid {

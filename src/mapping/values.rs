@@ -38,7 +38,9 @@ pub fn parse_value(text: &str, rules: &ValueRules) -> Result<CellValue, String> 
     let cleaned: String = if rules.thousands.is_empty() {
         number.replace(' ', "")
     } else {
-        number.replace(rules.thousands.as_str(), "").replace(' ', "")
+        number
+            .replace(rules.thousands.as_str(), "")
+            .replace(' ', "")
     };
     let v: f64 = match cleaned.parse() {
         Ok(v) if f64::is_finite(v) => v,

@@ -1,0 +1,113 @@
+//! `sdmxgw map`: turn a national table into SDMX with a mapping file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use sdmx_gateway::data::{Summary, pump};
+use sdmx_gateway::format::{self, DataFormat, WriteOptions};
+use sdmx_gateway::mapping::{self, MappingError, Target};
+
+use super::Outcome;
+use super::io::AtomicOutput;
+use super::pick::pick_dsd;
+use super::structure::{StructureArgs, load_for_data};
+
+/// Arguments of `sdmxgw map`.
+#[derive(Args)]
+#[command(
+    long_about = "Maps a national table (CSV or XLSX) onto an ILMS dataflow as the mapping file \
+says (docs/mapping.md): which rows and columns to read, which column gives which dimension, \
+national labels to codes, markers and suffixes to observation status, persons to thousands. \
+Every unknown label, non-number and duplicate is reported, each with its cell, in one run \
+(exit 1). Output written to a file appears only when mapping succeeded.",
+    after_help = "Examples:\n  \
+sdmxgw map --mapping samples/mappings/phl-deployments.toml --to sdmx-csv-1.0\n  \
+sdmxgw map other-year.csv --mapping samples/mappings/phl-deployments.toml -o out.xml --to sdmx-ml-2.1-ss"
+)]
+pub struct MapArgs {
+    /// The table to read; default: the one the mapping file names.
+    table: Option<PathBuf>,
+    /// The mapping file (TOML).
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// Where to write: a file, or `-` for standard output (the default).
+    #[arg(short, long, default_value = "-")]
+    output: String,
+    /// The output format (those of `convert`); default sdmx-csv-1.0.
+    #[arg(long)]
+    to: Option<DataFormat>,
+    #[command(flatten)]
+    structures: StructureArgs,
+}
+
+/// Runs `sdmxgw map`.
+pub fn run(args: MapArgs) -> anyhow::Result<Outcome> {
+    let Some(mapping_path) = &args.mapping else {
+        bail!(
+            "give --mapping FILE (reading questionnaires without a mapping file is not built yet)"
+        );
+    };
+    let spec = mapping::load_mapping(mapping_path)?;
+    let base = mapping_path
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let registry = load_for_data(&args.structures, true)?
+        .context("mapping needs the dataflow's structures")?;
+    let chosen = pick_dsd(Some(&registry), Some(&spec.dataflow), None)?.with_context(|| {
+        format!(
+            "{}: dataflow {} not loaded",
+            mapping_path.display(),
+            spec.dataflow
+        )
+    })?;
+    let codelists: HashMap<String, _> = chosen
+        .dsd
+        .dimensions
+        .iter()
+        .map(|d| d.id.as_str())
+        .chain(chosen.dsd.attributes.iter().map(|a| a.id.as_str()))
+        .filter_map(|c| Some((c.to_owned(), registry.codelist_of(chosen.dsd, c)?)))
+        .collect();
+    let target = Target {
+        dsd: chosen.dsd,
+        usage: chosen.usage.clone(),
+        codelists,
+    };
+    let mut reader = match mapping::map_table(&spec, &base, args.table.as_deref(), &target) {
+        Ok(r) => r,
+        Err(MappingError::Cells(errors)) => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            eprintln!("{} problem(s) in the table; nothing written", errors.len());
+            return Ok(Outcome::Invalid);
+        }
+        Err(e) => return Err(e).with_context(|| format!("mapping {}", mapping_path.display())),
+    };
+    let to = args.to.unwrap_or(DataFormat::Csv10);
+    if !to.can_write() {
+        bail!("{to} can be read but not written: choose another --to");
+    }
+    let write_opts = WriteOptions {
+        dsd: Some(chosen.dsd),
+        structure: Some(&chosen.usage),
+        dimension_at_observation: None,
+    };
+    let mut out = AtomicOutput::create(&args.output)?;
+    let summary: Summary = {
+        let mut writer = format::open_writer(to, out.writer(), write_opts)
+            .with_context(|| format!("cannot write {to}"))?;
+        pump(&mut reader, &mut *writer)?
+    };
+    out.commit()?;
+    tracing::info!(
+        series = summary.series,
+        observations = summary.observations,
+        "mapped"
+    );
+    Ok(Outcome::Ok)
+}
