@@ -12,6 +12,7 @@ mod data_xml;
 mod ilms;
 mod interop;
 mod json10;
+mod mapping;
 mod registry;
 mod store;
 mod xml21;

@@ -13,7 +13,7 @@ use super::MappingError;
 use super::codes::{CodeResolver, normalise};
 use super::reader::MappedReader;
 use super::spec::{LayoutKind, Mapping};
-use super::table::{CellRef, Grid, parse_cell, read_table};
+use super::table::{CellRef, Grid, parse_cell, read_table, select_range};
 use super::values::{CellValue, parse_value};
 
 /// What the mapping writes into: the DSD, the structure the output names, and
@@ -54,8 +54,16 @@ pub fn map_table(
             base.join(t)
         }
     };
-    let grid = read_table(&path, &mapping.input)?;
-    map_grid(mapping, base, &grid, target, &path.display().to_string())
+    let whole = read_table(&path, &mapping.input)?;
+    let grid = select_range(&whole, &mapping.input)?;
+    map_grid(
+        mapping,
+        base,
+        &grid,
+        &whole,
+        target,
+        &path.display().to_string(),
+    )
 }
 
 fn spec_err(message: String) -> MappingError {
@@ -67,6 +75,7 @@ fn map_grid(
     mapping: &Mapping,
     base: &Path,
     grid: &Grid,
+    whole: &Grid,
     target: &Target<'_>,
     source: &str,
 ) -> Result<MappedReader, MappingError> {
@@ -316,11 +325,10 @@ fn map_grid(
                         "[[notes]] cell = {c:?} is not an A1 cell reference"
                     ))
                 })?;
-                let t = grid.at_source(r, col).unwrap_or("");
+                // Notes often sit below the range read, so the whole sheet is searched.
+                let t = whole.at_source(r, col).unwrap_or("");
                 if t.is_empty() {
-                    return Err(spec_err(format!(
-                        "[[notes]] cell {c} of {source} is empty or outside the range read"
-                    )));
+                    return Err(spec_err(format!("[[notes]] cell {c} of {source} is empty")));
                 }
                 t.to_owned()
             }

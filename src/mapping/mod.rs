@@ -26,7 +26,7 @@ pub use build::{Target, map_table};
 pub use codes::{CodeResolver, normalise};
 pub use reader::MappedReader;
 pub use spec::{CodeMapSpec, Input, Layout, LayoutKind, Mapping, Note, TableFormat, ValueRules};
-pub use table::{CellRef, Grid, column_letters, parse_cell, read_table};
+pub use table::{CellRef, Grid, column_letters, parse_cell, read_table, select_range};
 pub use values::{CellValue, parse_value};
 
 mod values;

@@ -147,7 +147,8 @@ impl Grid {
     }
 }
 
-/// Reads the table at `path` as `input` says.
+/// Reads the whole table at `path` (sheet, encoding, delimiter as `input` says;
+/// the range is applied by [`select_range`]).
 pub fn read_table(path: &Path, input: &Input) -> Result<Grid, MappingError> {
     let format = match input.format {
         Some(f) => f,
@@ -161,19 +162,24 @@ pub fn read_table(path: &Path, input: &Input) -> Result<Grid, MappingError> {
             _ => TableFormat::Csv,
         },
     };
-    let mut grid = match format {
-        TableFormat::Csv => read_csv(path, input)?,
-        TableFormat::Xlsx => read_xlsx(path, input)?,
-    };
+    match format {
+        TableFormat::Csv => read_csv(path, input),
+        TableFormat::Xlsx => read_xlsx(path, input),
+    }
+}
+
+/// The part of `grid` that `[input] range` selects (all of it without one).
+pub fn select_range(grid: &Grid, input: &Input) -> Result<Grid, MappingError> {
+    let mut out = grid.clone();
     if let Some(range) = &input.range {
         let r = parse_range(range).ok_or_else(|| MappingError::Spec {
             message: format!(
                 "[input] range = {range:?} is not an A1-style range such as \"A3:H40\""
             ),
         })?;
-        grid.crop(r);
+        out.crop(r);
     }
-    Ok(grid)
+    Ok(out)
 }
 
 fn read_csv(path: &Path, input: &Input) -> Result<Grid, MappingError> {
