@@ -29,6 +29,12 @@ pub struct Target<'a> {
     pub codelists: HashMap<String, &'a Codelist>,
 }
 
+/// A value column and, per header row, the component, the header text and its cell.
+type ValueColumn = (usize, Vec<(String, String, CellRef)>);
+
+/// Series key → series attributes and observations by period.
+type Groups = BTreeMap<Vec<String>, (Vec<(String, String)>, BTreeMap<String, Pending>)>;
+
 /// One observation before grouping.
 struct Pending {
     cell: CellRef,
@@ -168,7 +174,7 @@ fn map_grid(
     }
 
     // Value columns, with what their header cells say.
-    let mut value_cols: Vec<(usize, Vec<(String, String, CellRef)>)> = Vec::new();
+    let mut value_cols: Vec<ValueColumn> = Vec::new();
     match mapping.layout.kind {
         LayoutKind::Long => {
             let c = match &mapping.layout.value {
@@ -367,8 +373,7 @@ fn map_grid(
     };
 
     let stop: Vec<String> = mapping.input.stop_at.iter().map(|s| normalise(s)).collect();
-    let mut groups: BTreeMap<Vec<String>, (Vec<(String, String)>, BTreeMap<String, Pending>)> =
-        BTreeMap::new();
+    let mut groups: Groups = BTreeMap::new();
     let mut comps: Vec<(String, String)> = Vec::new();
     for r in (last_header + 1)..grid.rows.len() {
         let row = &grid.rows[r];
