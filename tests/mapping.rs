@@ -787,3 +787,158 @@ fn tha_sample_is_current() {
     write_tha_sample(&fresh);
     assert_eq!(sheet_cells(&committed), sheet_cells(&fresh));
 }
+
+/// Every cell of a sheet as text, by (row, column).
+fn sheet_text(path: &Path, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{Reader, open_workbook_auto};
+    let mut wb = open_workbook_auto(path).unwrap();
+    let r = wb.worksheet_range(sheet).unwrap();
+    let (r0, c0) = r.start().unwrap();
+    let mut out = vec![Vec::new(); r0 as usize];
+    for row in r.rows() {
+        let mut cells = vec![String::new(); c0 as usize];
+        cells.extend(row.iter().map(|c| c.to_string()));
+        out.push(cells);
+    }
+    out
+}
+
+#[test]
+fn questionnaire_round_trip() {
+    let dir = temp_dir("mapping-questionnaire");
+    let template = dir.join("questionnaire.xlsx");
+    let o = sdmxgw()
+        .current_dir(root())
+        .args(["template", DF_CDS, "-o"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // The template: instructions stating the unit, a hidden codes sheet.
+    {
+        use calamine::{Reader, SheetVisible, open_workbook_auto};
+        let wb = open_workbook_auto(&template).unwrap();
+        let meta: Vec<_> = wb
+            .sheets_metadata()
+            .iter()
+            .map(|s| (s.name.clone(), s.visible))
+            .collect();
+        assert_eq!(meta[0], ("Instructions".into(), SheetVisible::Visible));
+        assert_eq!(meta[1], ("Data".into(), SheetVisible::Visible));
+        assert_eq!(meta[2].0, "Codes");
+        assert_ne!(meta[2].1, SheetVisible::Visible);
+    }
+    let ins = sheet_text(&template, "Instructions");
+    assert!(
+        ins.iter()
+            .flatten()
+            .any(|l| l.contains("thousands (UNIT_MULT 3)"))
+    );
+    let data = sheet_text(&template, "Data");
+    assert_eq!(data[0][..2], ["Dataflow".to_owned(), DF_CDS.to_owned()]);
+    assert_eq!(data[1][1], "3");
+    let header = data[3].clone();
+    assert_eq!(
+        header,
+        [
+            "REF_AREA",
+            "FREQ",
+            "MEASURE",
+            "SEX",
+            "CDS",
+            "TIME_PERIOD",
+            "OBS_VALUE",
+            "OBS_STATUS"
+        ]
+    );
+    let codes = sheet_text(&template, "Codes");
+    let list = |id: &str| -> Vec<String> {
+        let c = header.iter().position(|h| h == id).unwrap();
+        codes[1..]
+            .iter()
+            .filter_map(|r| r.get(c))
+            .filter(|t| !t.is_empty())
+            .cloned()
+            .collect()
+    };
+    // Code and name together; MEASURE narrowed to this dataflow.
+    assert!(list("SEX").contains(&"SEX_F — Female".to_owned()));
+    assert!(list("CDS").contains(&"CDS_DES_SAU — Saudi Arabia".to_owned()));
+    assert_eq!(list("MEASURE").len(), 1, "{:?}", list("MEASURE"));
+    let pick = |id: &str, code: &str| {
+        list(id)
+            .into_iter()
+            .find(|t| t.starts_with(&format!("{code} — ")))
+            .unwrap()
+    };
+
+    // Fill it: the first rows as the template has them, then observations
+    // chosen from the drop-down lists (and one code typed alone).
+    let filled = dir.join("filled.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Data").unwrap();
+    for (r, row) in data.iter().enumerate().take(4) {
+        for (c, t) in row.iter().enumerate() {
+            if !t.is_empty() {
+                ws.write_string(r as u32, c as u16, t).unwrap();
+            }
+        }
+    }
+    let measure = list("MEASURE")[0].clone();
+    let rows = [
+        [
+            pick("REF_AREA", "PHL"),
+            pick("FREQ", "A"),
+            measure.clone(),
+            pick("SEX", "SEX_F"),
+            pick("CDS", "CDS_DES_SAU"),
+            "2024".into(),
+            "12.5".into(),
+            "".into(),
+        ],
+        [
+            pick("REF_AREA", "PHL"),
+            "A".into(),
+            measure.clone(),
+            pick("SEX", "SEX_M"),
+            pick("CDS", "CDS_DES_SAU"),
+            "2024".into(),
+            "".into(),
+            pick("OBS_STATUS", "N"),
+        ],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, t) in row.iter().enumerate() {
+            if t.is_empty() {
+                continue;
+            }
+            match t.parse::<f64>() {
+                Ok(n) => ws.write_number(4 + r as u32, c as u16, n).unwrap(),
+                Err(_) => ws.write_string(4 + r as u32, c as u16, t).unwrap(),
+            };
+        }
+    }
+    wb.save(&filled).unwrap();
+
+    let out = dir.join("out.xml");
+    let o = sdmxgw()
+        .current_dir(root())
+        .args(["map", "--to", "sdmx-ml-2.1-ss", "-o"])
+        .arg(&out)
+        .arg(&filled)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let obs = read_back(&out, DF_CDS);
+    assert_eq!(obs.len(), 2);
+    let f = find(&obs, &[("SEX", "SEX_F")]);
+    assert_eq!(value(f), Some("12.5"));
+    assert_eq!(attr(f, "UNIT_MULT"), Some("3"));
+    assert!(f.0.contains(&("CDS".into(), "CDS_DES_SAU".into())));
+    assert!(f.0.contains(&("TIME_PERIOD".into(), "2024".into())));
+    assert!(f.0.contains(&("MEASURE".into(), "MNA_OEMP_NB".into())));
+    let m = find(&obs, &[("SEX", "SEX_M")]);
+    assert_eq!((value(m), attr(m, "OBS_STATUS")), (None, Some("N")));
+}

@@ -30,7 +30,7 @@ sdmxgw map other-year.csv --mapping samples/mappings/phl-deployments.toml -o out
 pub struct MapArgs {
     /// The table to read; default: the one the mapping file names.
     table: Option<PathBuf>,
-    /// The mapping file (TOML).
+    /// The mapping file (TOML); not needed for a questionnaire from `sdmxgw template`.
     #[arg(long)]
     mapping: Option<PathBuf>,
     /// Where to write: a file, or `-` for standard output (the default).
@@ -45,16 +45,26 @@ pub struct MapArgs {
 
 /// Runs `sdmxgw map`.
 pub fn run(args: MapArgs) -> anyhow::Result<Outcome> {
-    let Some(mapping_path) = &args.mapping else {
-        bail!(
-            "give --mapping FILE (reading questionnaires without a mapping file is not built yet)"
-        );
+    let (spec, mapping_path, table) = match (&args.mapping, &args.table) {
+        (Some(m), t) => (mapping::load_mapping(m)?, m.clone(), t.clone()),
+        (None, Some(t)) => match mapping::questionnaire_mapping(t)? {
+            Some(spec) => (spec, t.clone(), None),
+            None => bail!(
+                "{}: not a questionnaire written by `sdmxgw template`; give --mapping FILE",
+                t.display()
+            ),
+        },
+        (None, None) => bail!("give --mapping FILE, or a questionnaire as TABLE"),
     };
-    let spec = mapping::load_mapping(mapping_path)?;
-    let base = mapping_path
-        .parent()
-        .map(Path::to_owned)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let base = if args.mapping.is_some() {
+        mapping_path
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_else(|| PathBuf::from("."))
+    } else {
+        PathBuf::from(".")
+    };
+    let mapping_path = &mapping_path;
     let registry = load_for_data(&args.structures, true)?
         .context("mapping needs the dataflow's structures")?;
     let chosen = pick_dsd(Some(&registry), Some(&spec.dataflow), None)?.with_context(|| {
@@ -77,7 +87,7 @@ pub fn run(args: MapArgs) -> anyhow::Result<Outcome> {
         usage: chosen.usage.clone(),
         codelists,
     };
-    let mut reader = match mapping::map_table(&spec, &base, args.table.as_deref(), &target) {
+    let mut reader = match mapping::map_table(&spec, &base, table.as_deref(), &target) {
         Ok(r) => r,
         Err(MappingError::Cells(errors)) => {
             for e in &errors {

@@ -14,6 +14,7 @@ mod map;
 mod pick;
 mod schema;
 mod structure;
+mod template;
 
 /// What a subcommand concluded, mapped to the exit code.
 pub enum Outcome {
@@ -47,6 +48,8 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Map a national table (CSV, XLSX) onto a dataflow with a mapping file.
     Map(map::MapArgs),
+    /// Write an Excel questionnaire for a dataflow (read back with `map`).
+    Template(template::TemplateArgs),
     /// Write the DSD-specific XML schema for structure-specific data of a dataflow.
     Schema(schema::SchemaArgs),
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Convert(a) => convert::run(a),
         Command::Schema(a) => schema::run(a),
         Command::Map(a) => map::run(a),
+        Command::Template(a) => template::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -391,6 +391,10 @@ fn map_grid(
         for (c, comp) in &col_components {
             let label = cell(r, *c);
             if label.is_empty() {
+                // An attribute may be left empty; a dimension may not.
+                if dsd.dimension(comp).is_none() {
+                    continue;
+                }
                 errors.push(format!(
                     "{}: empty cell where {comp} is expected",
                     grid.cell_ref(r, *c)
@@ -406,6 +410,11 @@ fn map_grid(
         for (c, header_vals) in &col_header_vals {
             let at = grid.cell_ref(r, *c);
             let (value, status) = match parse_value(cell(r, *c), &mapping.values) {
+                // An empty value with a status given in its own column is a
+                // reported "no value" (questionnaires); otherwise no observation.
+                Ok(CellValue::Empty) if row_vals.iter().any(|(c, _)| c == "OBS_STATUS") => {
+                    (None, None)
+                }
                 Ok(CellValue::Empty) => continue,
                 Ok(CellValue::Number(v, s)) => (Some(v), s),
                 Ok(CellValue::Missing(s)) => (None, Some(s)),

@@ -97,6 +97,11 @@ impl<'c> CodeResolver<'c> {
 
     /// The code for `label`, or `None` when nothing matches.
     pub fn resolve(&self, label: &str) -> Option<String> {
+        // Questionnaire cells hold "CODE — Name": the code decides.
+        let label = match label.split_once(super::CODE_NAME_SEPARATOR) {
+            Some((code, _)) if self.codelist.is_some() => code,
+            _ => label,
+        };
         let n = normalise(label);
         if let Some(c) = self.labels.get(&n) {
             return Some(c.clone());

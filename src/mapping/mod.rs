@@ -16,6 +16,7 @@
 
 mod build;
 mod codes;
+mod questionnaire;
 mod reader;
 mod spec;
 mod table;
@@ -24,6 +25,9 @@ use std::path::Path;
 
 pub use build::{Target, map_table};
 pub use codes::{CodeResolver, normalise};
+pub use questionnaire::{
+    CODE_NAME_SEPARATOR, QuestionnaireColumn, questionnaire_mapping, write_questionnaire,
+};
 pub use reader::MappedReader;
 pub use spec::{CodeMapSpec, Input, Layout, LayoutKind, Mapping, Note, TableFormat, ValueRules};
 pub use table::{CellRef, Grid, column_letters, parse_cell, read_table, select_range};
