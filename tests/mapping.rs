@@ -37,8 +37,17 @@ fn target(dataflow: &str) -> Target<'static> {
         .chain(dsd.attributes.iter().map(|a| a.id.as_str()))
         .filter_map(|c| Some((c.to_owned(), reg.codelist_of(dsd, c)?)))
         .collect();
+    let allowed = dsd
+        .dimensions
+        .iter()
+        .filter_map(|d| {
+            let codes = reg.allowed_codes(flow, &d.id, None).ok()?.codes?;
+            Some((d.id.clone(), codes.into_iter().collect()))
+        })
+        .collect();
     Target {
         dsd,
+        allowed,
         usage: sdmx_gateway::data::StructureUse::Dataflow(
             flow.meta
                 .reference(sdmx_gateway::model::ArtefactClass::Dataflow),
@@ -383,6 +392,28 @@ fn mapping_file_errors() {
         &[("t.csv", table)],
     ));
     assert!(errors[0].starts_with("[constants] REF_AREA: \"Philipines\" is not a known REF_AREA label; closest codes: PHL (Philippines)"), "{errors:?}");
+    // A code of the codelist that the dataflow's constraints exclude.
+    let errors = cells(map(
+        "constraint",
+        &WIDE_CDS.replace("\"MNA_OEMP_NB\"", "\"MST_NCTE_NB\""),
+        &[("t.csv", table)],
+    ));
+    assert_eq!(
+        errors,
+        vec![
+            "[constants] MEASURE: \"MST_NCTE_NB\" is MST_NCTE_NB, which the constraints of MNA_OEMP_SEX_CDS_NB do not allow for MEASURE"
+        ]
+    );
+    // A long table needs its value column.
+    let e = spec_error(map(
+        "noval",
+        &LONG_CCT.replace("\"Workers\" = \"OBS_VALUE\"\n", ""),
+        &[
+            ("t.csv", b"Year;Citizenship;Sex;Workers\n"),
+            ("codes/cct.csv", CCT_MAP),
+        ],
+    ));
+    assert!(e.contains("a long layout needs its value column"), "{e}");
 }
 
 /// A two-header-row XLSX table (year over sex, years merged across columns).

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
-use sdmx_gateway::data::{Summary, pump};
+use sdmx_gateway::data::{StructureUse, Summary, pump};
 use sdmx_gateway::format::{self, DataFormat, WriteOptions};
 use sdmx_gateway::mapping::{self, MappingError, Target};
 
@@ -82,10 +82,18 @@ pub fn run(args: MapArgs) -> anyhow::Result<Outcome> {
         .chain(chosen.dsd.attributes.iter().map(|a| a.id.as_str()))
         .filter_map(|c| Some((c.to_owned(), registry.codelist_of(chosen.dsd, c)?)))
         .collect();
+    let allowed = match &chosen.usage {
+        StructureUse::Dataflow(r) => registry
+            .dataflow(&r.short())
+            .map(|flow| allowed_by_constraints(&registry, flow, chosen.dsd))
+            .unwrap_or_default(),
+        _ => HashMap::new(),
+    };
     let target = Target {
         dsd: chosen.dsd,
         usage: chosen.usage.clone(),
         codelists,
+        allowed,
     };
     let mut reader = match mapping::map_table(&spec, &base, table.as_deref(), &target) {
         Ok(r) => r,
@@ -120,4 +128,19 @@ pub fn run(args: MapArgs) -> anyhow::Result<Outcome> {
         "mapped"
     );
     Ok(Outcome::Ok)
+}
+
+/// The codes each coded dimension of `flow` may take under its constraints.
+pub fn allowed_by_constraints(
+    registry: &sdmx_gateway::structure::Registry,
+    flow: &sdmx_gateway::model::Dataflow,
+    dsd: &sdmx_gateway::model::DataStructure,
+) -> HashMap<String, std::collections::HashSet<String>> {
+    dsd.dimensions
+        .iter()
+        .filter_map(|d| {
+            let codes = registry.allowed_codes(flow, &d.id, None).ok()?.codes?;
+            Some((d.id.clone(), codes.into_iter().collect()))
+        })
+        .collect()
 }

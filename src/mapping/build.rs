@@ -1,7 +1,7 @@
 //! Applying a mapping to a grid: find the header and value columns, turn
 //! labels into codes and cells into values, group observations by series.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::data::{
@@ -27,6 +27,9 @@ pub struct Target<'a> {
     pub usage: StructureUse,
     /// Component id → codelist.
     pub codelists: HashMap<String, &'a Codelist>,
+    /// Component id → the codes the dataflow's constraints allow (absent: any
+    /// code of the codelist).
+    pub allowed: HashMap<String, HashSet<String>>,
 }
 
 /// A value column and, per header row, the component, the header text and its cell.
@@ -289,6 +292,16 @@ fn map_grid(
             return Some(label.trim().to_owned());
         }
         match r.resolve(label) {
+            Some(code)
+                if r.in_codelist(&code)
+                    && target.allowed.get(comp).is_some_and(|a| !a.contains(&code)) =>
+            {
+                errors.push(format!(
+                    "{at}: {label:?} is {code}, which the constraints of {} do not allow for {comp}",
+                    dsd.meta.id
+                ));
+                None
+            }
             Some(code) if r.in_codelist(&code) => Some(code),
             Some(code) => {
                 errors.push(format!(
