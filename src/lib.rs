@@ -12,14 +12,17 @@
 //! - [`format`]: SDMX-ML, SDMX-CSV and SDMX-JSON data readers and writers;
 //! - [`ilms`]: the ILMS structure set, generated from one readable table;
 //! - [`mapping`]: national tables (CSV, XLSX) mapped onto a dataflow;
+//! - [`validate`]: checks data events against their structure ([`validate::Validator`]);
 //! - [`store`]: the durable data store (SQLite): ingest, history, queries.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod data;
+pub mod exchange;
 pub mod format;
 pub mod ilms;
 pub mod mapping;
 pub mod model;
 pub mod store;
 pub mod structure;
+pub mod validate;

@@ -284,3 +284,73 @@ fn hostile_and_truncated_xml_exit_2_with_the_position() {
     );
     assert!(!target.exists());
 }
+
+#[test]
+fn csv_labels_keys_and_delimiter_options_read_back_to_the_same_values() {
+    let dir = temp_dir("cli_convert_csv_options");
+    let sample = crate::util::root().join("samples/messages/phl-outflows-illustrative.csv");
+    let labelled = dir.join("labelled.csv");
+    let out = sdmxgw()
+        .current_dir(crate::util::root())
+        .arg("convert")
+        .arg(&sample)
+        .args([
+            "--to",
+            "sdmx-csv-2.0",
+            "--csv-labels",
+            "both",
+            "--csv-keys",
+            "series",
+        ])
+        .args(["--csv-delimiter", ";", "-o"])
+        .arg(&labelled)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = fs::read_to_string(&labelled).unwrap();
+    let header = written.lines().next().unwrap();
+    assert!(
+        header.starts_with("STRUCTURE;STRUCTURE_ID;ACTION;SERIES_KEY;REF_AREA: Reference area;"),
+        "{header}"
+    );
+    assert!(
+        written.contains(";PHL.A.MNA_OEMP_NB.SEX_F.CDS_DES_SGP;PHL: Philippines;"),
+        "series key and labels"
+    );
+
+    let back = dir.join("back.csv");
+    let out = sdmxgw()
+        .current_dir(crate::util::root())
+        .arg("convert")
+        .arg(&labelled)
+        .args(["--to", "sdmx-csv-1.0", "-o"])
+        .arg(&back)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (registry, _) = Registry::load(&[
+        crate::util::root().join("dsd"),
+        crate::util::root().join("codelists"),
+    ])
+    .unwrap();
+    let flow = registry.dataflow("DF_MNA_OEMP_SEX_CDS_NB").unwrap();
+    let dsd = registry.structure_of(flow).unwrap();
+    let read = |p: &Path| {
+        let mut reader = open_reader(
+            DataFormat::Csv10,
+            std::io::BufReader::new(fs::File::open(p).unwrap()),
+            ReadOptions {
+                source: "t",
+                dsd: Some(dsd),
+                structure: None,
+            },
+        )
+        .unwrap();
+        let mut sink = CollectSink::default();
+        pump(&mut reader, &mut sink).unwrap();
+        sink.collected.flat()
+    };
+    let original = read(&sample);
+    assert_eq!(original.len(), 90);
+    assert_eq!(read(&back), original);
+}

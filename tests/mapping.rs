@@ -973,3 +973,38 @@ fn questionnaire_round_trip() {
     let m = find(&obs, &[("SEX", "SEX_M")]);
     assert_eq!((value(m), attr(m, "OBS_STATUS")), (None, Some("N")));
 }
+
+#[test]
+fn cli_streams_through_the_validator() {
+    // A note longer than the DSD's 1024 characters maps, but the validator
+    // rejects it: exit 1, the finding on stderr, no output file.
+    let dir = temp_dir("mapping-cli-validator");
+    let spec = fs::read_to_string(root().join("samples/mappings/phl-deployments.toml"))
+        .unwrap()
+        .replace(
+            "table = \"../tables/",
+            &format!("table = \"{}/samples/tables/", root().display()),
+        );
+    let spec = format!(
+        "{spec}\n[[notes]]\nattribute = \"NOTE_INDICATOR\"\ntext = \"{}\"\n",
+        "x".repeat(1100)
+    );
+    let mapping = dir.join("long-note.toml");
+    fs::write(&mapping, spec).unwrap();
+    let out = dir.join("out.csv");
+    let o = sdmxgw()
+        .args(["map", "--mapping"])
+        .arg(&mapping)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("NOTE_INDICATOR"), "{err}");
+    assert!(
+        err.contains("not valid for ILO:DF_MNA_OEMP_SEX_CDS_NB(1.0); nothing written"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

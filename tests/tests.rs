@@ -4,6 +4,7 @@
 mod util;
 
 mod cli_convert;
+mod cli_coverage;
 mod cli_structure;
 mod data_csv;
 mod data_dsd;
@@ -15,5 +16,6 @@ mod json10;
 mod mapping;
 mod registry;
 mod store;
+mod validate;
 mod xml21;
 mod xml30;

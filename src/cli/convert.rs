@@ -3,9 +3,10 @@
 use std::io::BufReader;
 
 use anyhow::{Context, bail};
-use clap::Args;
+use clap::{Args, ValueEnum};
 
-use sdmx_gateway::data::{CountSink, ObsDimension, Summary, pump};
+use sdmx_gateway::data::{CountSink, DataError, DataSink, ObsDimension, Summary, pump};
+use sdmx_gateway::format::csv::{CsvOptions, CsvWriter, KeyColumns, Labels};
 use sdmx_gateway::format::{self, DataFormat, ReadOptions, WriteOptions};
 
 use super::Outcome;
@@ -52,12 +53,68 @@ pub struct ConvertArgs {
     /// dimension id, or `AllDimensions`); default: the input's.
     #[arg(long)]
     dimension_at_observation: Option<String>,
+    /// SDMX-CSV labels: `id` (codes only), `both` (`CODE: Name` in one column) or
+    /// `name` (2.0: a name column after each id column). Names come from the
+    /// loaded codelists and concept schemes.
+    #[arg(long, value_enum, default_value = "id")]
+    csv_labels: CsvLabels,
+    /// SDMX-CSV 2.0 key columns: `none`, `series` (SERIES_KEY), `obs` (OBS_KEY)
+    /// or `both`.
+    #[arg(long, value_enum, default_value = "none")]
+    csv_keys: CsvKeys,
+    /// SDMX-CSV field separator (one character, e.g. `;` where the decimal
+    /// separator is a comma).
+    #[arg(long, default_value = ",")]
+    csv_delimiter: char,
     /// Only read the message and report what it holds (no output).
     #[arg(long, conflicts_with = "to")]
     count: bool,
     /// Print the summary as JSON on stdout (with --count) or stderr.
     #[arg(long)]
     json: bool,
+}
+
+/// `--csv-labels` values.
+#[derive(Clone, Copy, ValueEnum)]
+enum CsvLabels {
+    Id,
+    Both,
+    Name,
+}
+
+/// `--csv-keys` values.
+#[derive(Clone, Copy, ValueEnum)]
+enum CsvKeys {
+    None,
+    Series,
+    Obs,
+    Both,
+}
+
+impl ConvertArgs {
+    fn csv_options<'a>(
+        &self,
+        names: Option<&'a sdmx_gateway::model::Structures>,
+    ) -> anyhow::Result<CsvOptions<'a>> {
+        if !self.csv_delimiter.is_ascii() {
+            bail!("--csv-delimiter must be one ASCII character");
+        }
+        Ok(CsvOptions {
+            delimiter: self.csv_delimiter as u8,
+            labels: match self.csv_labels {
+                CsvLabels::Id => Labels::Id,
+                CsvLabels::Both => Labels::Both,
+                CsvLabels::Name => Labels::Name,
+            },
+            keys: match self.csv_keys {
+                CsvKeys::None => KeyColumns::None,
+                CsvKeys::Series => KeyColumns::Series,
+                CsvKeys::Obs => KeyColumns::Obs,
+                CsvKeys::Both => KeyColumns::Both,
+            },
+            names,
+        })
+    }
 }
 
 /// Runs `sdmxgw convert`.
@@ -107,9 +164,16 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<Outcome> {
             };
             let mut out = AtomicOutput::create(&args.output)?;
             let summary = {
-                let mut writer = format::open_writer(to, out.writer(), write_opts)
-                    .with_context(|| format!("cannot write {to}"))?;
-                pump(&mut reader, &mut *writer)?
+                let mut writer: Box<dyn DataSink<Error = DataError> + '_> =
+                    if matches!(to, DataFormat::Csv10 | DataFormat::Csv20) {
+                        let csv_opts =
+                            args.csv_options(registry.as_ref().map(|r| r.structures()))?;
+                        Box::new(CsvWriter::new(to, out.writer(), write_opts, csv_opts)?)
+                    } else {
+                        format::open_writer(to, out.writer(), write_opts)
+                            .with_context(|| format!("cannot write {to}"))?
+                    };
+                pump(&mut reader, &mut writer)?
             };
             out.commit()?;
             summary

@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
-use sdmx_gateway::data::{StructureUse, Summary, pump};
+use sdmx_gateway::data::{StructureUse, Summary};
 use sdmx_gateway::format::{self, DataFormat, WriteOptions};
 use sdmx_gateway::mapping::{self, MappingError, Target};
+use sdmx_gateway::validate::render::{self, ReportFormat};
+use sdmx_gateway::validate::{Options, Report, Schema, Validator, validate};
 
 use super::Outcome;
 use super::io::AtomicOutput;
@@ -21,6 +23,7 @@ use super::structure::{StructureArgs, load_for_data};
     long_about = "Maps a national table (CSV or XLSX) onto an ILMS dataflow as the mapping file \
 says (docs/mapping.md): which rows and columns to read, which column gives which dimension, \
 national labels to codes, markers and suffixes to observation status, persons to thousands. \
+The result streams through the validator (as `sdmxgw validate`) into the writer. \
 Every unknown label, non-number and duplicate is reported, each with its cell, in one run \
 (exit 1). Output written to a file appears only when mapping succeeded.",
     after_help = "Examples:\n  \
@@ -115,12 +118,35 @@ pub fn run(args: MapArgs) -> anyhow::Result<Outcome> {
         structure: Some(&chosen.usage),
         dimension_at_observation: None,
     };
+    let schema = Schema::from_registry(&registry, &chosen.usage.reference().urn(), None)
+        .with_context(|| format!("cannot prepare {}", chosen.usage.reference().short()))?;
     let mut out = AtomicOutput::create(&args.output)?;
-    let summary: Summary = {
-        let mut writer = format::open_writer(to, out.writer(), write_opts)
+    // The mapped observations stream through the validator into the writer;
+    // the output is kept only when the validator found no error.
+    let (summary, report): (Summary, Report) = {
+        let writer = format::open_writer(to, out.writer(), write_opts)
             .with_context(|| format!("cannot write {to}"))?;
-        pump(&mut reader, &mut *writer)?
+        let mut validator = Validator::wrap(&schema, Options::default(), writer);
+        let summary = validate(&mut reader, &mut validator)?;
+        (summary, validator.into_report())
     };
+    if !report.is_valid() {
+        let mut err = std::io::stderr().lock();
+        render::write(&report, &schema, ReportFormat::Text, &mut err)?;
+        eprintln!(
+            "the mapped data are not valid for {}; nothing written",
+            spec.dataflow
+        );
+        return Ok(Outcome::Invalid);
+    }
+    if report.warnings() > 0 {
+        render::write(
+            &report,
+            &schema,
+            ReportFormat::Text,
+            &mut std::io::stderr().lock(),
+        )?;
+    }
     out.commit()?;
     tracing::info!(
         series = summary.series,

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod convert;
+mod coverage;
 mod ilms;
 mod io;
 mod map;
@@ -15,6 +16,7 @@ mod pick;
 mod schema;
 mod structure;
 mod template;
+mod validate;
 
 /// What a subcommand concluded, mapped to the exit code.
 pub enum Outcome {
@@ -50,6 +52,11 @@ enum Command {
     Map(map::MapArgs),
     /// Write an Excel questionnaire for a dataflow (read back with `map`).
     Template(template::TemplateArgs),
+    /// Show which dataflows × countries × years the store holds (the gaps).
+    Coverage(coverage::CoverageArgs),
+    /// Check a data message against its structure (codes, constraints, attributes, values,
+    /// time, duplicates, ILMS consistency) and report every problem.
+    Validate(validate::ValidateArgs),
     /// Write the DSD-specific XML schema for structure-specific data of a dataflow.
     Schema(schema::SchemaArgs),
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
@@ -70,9 +77,11 @@ pub fn main() -> ExitCode {
         Command::Structure(c) => structure::run(c),
         Command::Ilms(c) => ilms::run(c),
         Command::Convert(a) => convert::run(a),
+        Command::Validate(a) => validate::run(a),
         Command::Schema(a) => schema::run(a),
         Command::Map(a) => map::run(a),
         Command::Template(a) => template::run(a),
+        Command::Coverage(a) => coverage::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -1,0 +1,938 @@
+//! The validator: a [`DataSink`] adapter that checks every event against a
+//! [`Schema`] and passes it on to an inner sink.
+
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use crate::data::{
+    Action, CountSink, DataEvent, DataReader, DataSetHeader, DataSink, Flow, GroupKey, Header, Obs,
+    ObsDimension, Position, SeriesKey, StructureUse, Summary, Values,
+};
+use crate::model::{ArtefactRef, AttachmentLevel, DimensionKind, UsageStatus};
+
+use super::ilms::Ilms;
+use super::report::{Finding, Location, Report};
+use super::time::TimePeriod;
+use super::{Options, Rule, Schema};
+
+/// Checks a stream of data events against a [`Schema`], collecting a
+/// [`Report`], and forwards every event to an inner sink (a writer, the store),
+/// so that any path that moves data can validate while it streams.
+///
+/// Feed it with [`validate`] to get file positions in the findings (plain
+/// [`crate::data::pump`] works too, without them). Memory per message: the
+/// duplicate check keeps one `u64` hash per observation of the current dataset
+/// (about 16 bytes each in the set, so 2 million observations cost ~40 MB); the
+/// ILMS checks are bounded by [`IlmsOptions::max_groups`](super::IlmsOptions).
+pub struct Validator<'s, S = CountSink> {
+    schema: &'s Schema,
+    opts: Options,
+    inner: S,
+    report: Report,
+    unpositioned: usize,
+    dataset: u64,
+    action: Action,
+    obs_dim: Option<String>,
+    all_dims: bool,
+    series_key: Vec<(String, String)>,
+    series_label: Option<String>,
+    series_hash: u64,
+    series_pos: Option<Position>,
+    dataset_pos: Option<Position>,
+    last_event: Last,
+    freq: Option<String>,
+    period: Option<String>,
+    series_missing: Vec<usize>,
+    dataset_missing: Vec<usize>,
+    seen: HashSet<u64>,
+    ilms: Ilms,
+    dims_scratch: Vec<(usize, usize)>,
+    dataset_open: bool,
+    header_structure: Option<StructureUse>,
+    /// Each attribute's attachment level in the current dataset.
+    levels: Vec<AttachmentLevel>,
+    /// The mandatory observation-level attributes of the current dataset.
+    obs_mandatory: Vec<usize>,
+    /// Index of the dimension at observation level, when it is one dimension.
+    obs_dim_index: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Last {
+    Other,
+    DataSet,
+    Series,
+}
+
+impl<'s> Validator<'s, CountSink> {
+    /// A validator that only checks (its inner sink discards the events).
+    pub fn new(schema: &'s Schema, opts: Options) -> Self {
+        Validator::wrap(schema, opts, CountSink)
+    }
+}
+
+impl<'s, S: DataSink> Validator<'s, S> {
+    /// A validator that forwards every event to `inner` after checking it.
+    pub fn wrap(schema: &'s Schema, opts: Options, inner: S) -> Self {
+        let ilms = Ilms::new(&opts);
+        Validator {
+            schema,
+            opts,
+            inner,
+            report: Report::default(),
+            unpositioned: 0,
+            dataset: 0,
+            action: Action::Merge,
+            // Time at observation level until a dataset says otherwise.
+            obs_dim: schema.time_dimension().map(str::to_owned),
+            all_dims: false,
+            series_key: Vec::new(),
+            series_label: None,
+            series_hash: 0,
+            series_pos: None,
+            dataset_pos: None,
+            last_event: Last::Other,
+            freq: None,
+            period: None,
+            series_missing: Vec::new(),
+            dataset_missing: Vec::new(),
+            seen: HashSet::new(),
+            ilms,
+            dims_scratch: Vec::new(),
+            dataset_open: false,
+            header_structure: None,
+            levels: Vec::new(),
+            obs_mandatory: Vec::new(),
+            obs_dim_index: None,
+        }
+    }
+
+    /// The report so far.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// The report and the inner sink.
+    pub fn into_parts(self) -> (Report, S) {
+        (self.report, self.inner)
+    }
+
+    /// The report.
+    pub fn into_report(self) -> Report {
+        self.report
+    }
+
+    /// Tells the validator where the reader is after the last event: the
+    /// findings that event raised get this position.
+    pub fn set_position(&mut self, pos: Position) {
+        for f in &mut self.report.findings[self.unpositioned..] {
+            if f.location.position.is_none() {
+                f.location.position = Some(pos.clone());
+            }
+        }
+        self.unpositioned = self.report.findings.len();
+        self.ilms.set_position(&pos);
+        match self.last_event {
+            Last::Series => self.series_pos = Some(pos),
+            Last::DataSet => self.dataset_pos = Some(pos),
+            Last::Other => {}
+        }
+        self.last_event = Last::Other;
+    }
+
+    fn here(&self) -> Location {
+        Location {
+            position: None,
+            dataset: (self.dataset > 0).then_some(self.dataset),
+            series: self.series_label.clone(),
+            period: self.period.clone(),
+        }
+    }
+
+    fn emit(&mut self, rule: Rule, component: Option<&str>, value: Option<&str>, message: String) {
+        let at = self.here();
+        self.emit_at(rule, component, value, message, at);
+    }
+
+    fn emit_at(
+        &mut self,
+        rule: Rule,
+        component: Option<&str>,
+        value: Option<&str>,
+        message: String,
+        location: Location,
+    ) {
+        if !self.opts.enabled(rule) {
+            return;
+        }
+        let n = self.report.counts.entry(rule).or_insert(0);
+        *n += 1;
+        if *n as usize <= self.opts.keep_per_rule {
+            let mut key = self.series_key.clone();
+            if let (Some(t), Some(p)) = (self.schema.time_dimension(), &location.period) {
+                key.push((t.to_owned(), p.clone()));
+            }
+            self.report.findings.push(Finding {
+                rule,
+                message,
+                location,
+                component: component.map(str::to_owned),
+                value: value.map(str::to_owned),
+                key,
+            });
+        }
+    }
+
+    fn flush_ilms(&mut self) {
+        for f in std::mem::take(&mut self.ilms.out) {
+            let at = f.at.unwrap_or_else(|| self.here());
+            self.emit_at(
+                f.rule,
+                f.component.as_deref(),
+                f.value.as_deref(),
+                f.message,
+                at,
+            );
+        }
+    }
+
+    fn flow(&self, inner: Flow) -> Flow {
+        match self.opts.max_errors {
+            Some(max) if self.report.errors() >= max => Flow::Stop,
+            _ => inner,
+        }
+    }
+
+    fn mandatory_required(&self) -> bool {
+        match self.action.effective() {
+            Action::Delete => false,
+            Action::Replace => true,
+            _ => !self.opts.updates_only,
+        }
+    }
+
+    fn check_structure(&mut self, used: &StructureUse, what: &str) {
+        let schema = self.schema;
+        let (target, class) = match used {
+            StructureUse::Dataflow(_) => (schema.dataflow.as_ref(), "dataflow"),
+            StructureUse::DataStructure(_) => (Some(&schema.structure), "DSD"),
+            StructureUse::ProvisionAgreement(_) => {
+                (schema.agreement.as_ref(), "provision agreement")
+            }
+        };
+        let r = used.reference();
+        let same = |t: &ArtefactRef| {
+            t.agency == r.agency
+                && t.id == r.id
+                && match (t.version.exact(), r.version.exact()) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                }
+        };
+        // A dataflow reference checked against a DSD-only schema cannot be
+        // judged; nor can an agreement when none was given.
+        if let Some(t) = target
+            && !same(t)
+        {
+            self.emit(
+                Rule::StructureMismatch,
+                None,
+                Some(&r.short()),
+                format!(
+                    "the {what} names {class} {} but validation uses {}: pass --dataflow or the matching structures",
+                    r.short(),
+                    t.short()
+                ),
+            );
+        }
+    }
+
+    /// Checks a value of dimension `i`; returns false when it broke a rule.
+    fn check_dimension_value(&mut self, i: usize, value: &str) -> bool {
+        let schema = self.schema;
+        let d = &schema.dimensions[i];
+        let id = d.spec.id.as_str();
+        if d.kind == DimensionKind::Time {
+            return self.check_time(id, value);
+        }
+        if let Some(codes) = &d.spec.codes {
+            if !codes.contains(value) {
+                let cl = d
+                    .spec
+                    .codelist
+                    .as_ref()
+                    .map(|c| c.short())
+                    .unwrap_or_default();
+                self.emit(
+                    Rule::CodeNotInCodelist,
+                    Some(id),
+                    Some(value),
+                    format!("{id} value {value:?} is not a code of {cl}"),
+                );
+                return false;
+            }
+        } else if let Some(f) = &d.spec.format
+            && let Err((rule, msg)) = f.check(value, false)
+        {
+            self.emit(rule, Some(id), Some(value), format!("{id}: {msg}"));
+            return false;
+        }
+        if let Some(allowed) = &d.spec.allowed
+            && !allowed.contains(value)
+        {
+            self.emit(
+                Rule::ConstraintKey,
+                Some(id),
+                Some(value),
+                format!("{id} value {value:?} is not allowed by the constraints on this dataflow"),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn check_time(&mut self, id: &str, value: &str) -> bool {
+        set_period(&mut self.period, Some(value));
+        let p = match TimePeriod::parse(value) {
+            Ok(p) => p,
+            Err(e) => {
+                self.emit(
+                    Rule::TimeFormat,
+                    Some(id),
+                    Some(value),
+                    format!("{id}: {e}"),
+                );
+                return false;
+            }
+        };
+        let mut ok = true;
+        let mismatch = self
+            .freq
+            .as_deref()
+            .is_some_and(|f| p.matches_frequency(f) == Some(false));
+        if mismatch {
+            let freq = self.freq.clone().unwrap_or_default();
+            self.emit(
+                Rule::TimeFrequency,
+                Some(id),
+                Some(value),
+                format!(
+                    "{id} {value} is {} but FREQ is {freq}",
+                    match p.frequency {
+                        Some('A') => "annual",
+                        Some('S') => "half-yearly",
+                        Some('T') => "four-monthly",
+                        Some('Q') => "quarterly",
+                        Some('M') => "monthly",
+                        Some('W') => "weekly",
+                        Some('D') => "daily",
+                        _ => "not of a standard frequency",
+                    }
+                ),
+            );
+            ok = false;
+        }
+        if !self.schema.period_allowed(&p) {
+            self.emit(
+                Rule::ConstraintTime,
+                Some(id),
+                Some(value),
+                format!("{id} {value} lies outside the time range the constraints allow"),
+            );
+            ok = false;
+        }
+        ok
+    }
+
+    /// Checks a coded or formatted attribute value.
+    fn check_attribute_value(&mut self, idx: usize, value: &str) {
+        if value.is_empty() {
+            return;
+        }
+        let spec = &self.schema.attributes[idx].spec;
+        let id = spec.id.as_str();
+        if let Some(codes) = &spec.codes {
+            if !codes.contains(value) {
+                let cl = spec
+                    .codelist
+                    .as_ref()
+                    .map(|c| c.short())
+                    .unwrap_or_default();
+                self.emit(
+                    Rule::AttributeCode,
+                    Some(id),
+                    Some(value),
+                    format!("{id} value {value:?} is not a code of {cl}"),
+                );
+            } else if let Some(allowed) = &spec.allowed
+                && !allowed.contains(value)
+            {
+                self.emit(
+                    Rule::ConstraintKey,
+                    Some(id),
+                    Some(value),
+                    format!("{id} value {value:?} is not allowed by the constraints"),
+                );
+            }
+        } else if let Some(f) = &spec.format
+            && let Err((rule, msg)) = f.check(value, false)
+        {
+            self.emit(rule, Some(id), Some(value), format!("{id}: {msg}"));
+        }
+    }
+
+    /// Checks the attributes given at `level`; returns the indices of those found.
+    fn check_attributes(&mut self, attrs: &Values, level: AttachmentLevel) -> Vec<usize> {
+        let mut found = Vec::new();
+        for (id, v) in attrs.iter() {
+            let Some(idx) = self.schema.attribute_index(id) else {
+                self.emit(
+                    Rule::UnknownComponent,
+                    Some(id),
+                    Some(v),
+                    format!(
+                        "{id} is not an attribute of {}",
+                        self.schema.structure.short()
+                    ),
+                );
+                continue;
+            };
+            let expected = self.level(idx);
+            if level < expected {
+                self.emit(
+                    Rule::AttributeLevel,
+                    Some(id),
+                    Some(v),
+                    format!(
+                        "{id} is attached at {} level but given at {} level",
+                        level_name(expected),
+                        level_name(level)
+                    ),
+                );
+            }
+            self.check_attribute_value(idx, v);
+            if !v.is_empty() {
+                found.push(idx);
+            }
+        }
+        found
+    }
+
+    /// Attribute `idx`'s level in the current dataset (computed on the spot for
+    /// events a reader sends before any dataset).
+    fn level(&self, idx: usize) -> AttachmentLevel {
+        self.levels.get(idx).copied().unwrap_or_else(|| {
+            let obs_dim = if self.all_dims {
+                None
+            } else {
+                self.obs_dim.as_deref()
+            };
+            self.schema.attachment_level(idx, obs_dim)
+        })
+    }
+
+    fn mandatory_at(&self, level: AttachmentLevel) -> Vec<usize> {
+        (0..self.schema.attributes.len())
+            .filter(|&i| {
+                self.schema.attributes[i].usage == UsageStatus::Mandatory && self.level(i) == level
+            })
+            .collect()
+    }
+
+    fn close_series(&mut self) {
+        if self.series_label.is_none() {
+            return;
+        }
+        let missing = std::mem::take(&mut self.series_missing);
+        if self.mandatory_required() {
+            for i in missing {
+                let id = self.schema.attributes[i].spec.id.clone();
+                let at = Location {
+                    position: self.series_pos.clone(),
+                    period: None,
+                    ..self.here()
+                };
+                self.emit_at(
+                    Rule::AttributeMissing,
+                    Some(&id),
+                    None,
+                    format!("mandatory attribute {id} has no value for this series"),
+                    at,
+                );
+            }
+        }
+        self.series_label = None;
+        self.series_key.clear();
+    }
+
+    fn close_dataset(&mut self) {
+        self.dataset_open = false;
+        self.close_series();
+        self.flush_ilms();
+        for group in self.ilms.end_dataset() {
+            if let Some(f) = self.ilms.judge(self.schema, group) {
+                let at = f.at.unwrap_or_else(|| self.here());
+                self.emit_at(
+                    f.rule,
+                    f.component.as_deref(),
+                    f.value.as_deref(),
+                    f.message,
+                    at,
+                );
+            }
+        }
+        let missing = std::mem::take(&mut self.dataset_missing);
+        if self.mandatory_required() {
+            for i in missing {
+                let id = self.schema.attributes[i].spec.id.clone();
+                let at = Location {
+                    position: self.dataset_pos.clone(),
+                    dataset: Some(self.dataset),
+                    series: None,
+                    period: None,
+                };
+                self.emit_at(
+                    Rule::AttributeMissing,
+                    Some(&id),
+                    None,
+                    format!("mandatory dataset attribute {id} has no value"),
+                    at,
+                );
+            }
+        }
+        self.seen.clear();
+    }
+
+    /// Checks key values (dimension id, value) that must cover `expected`
+    /// dimensions; returns the indexed values and whether all were good.
+    fn check_key(&mut self, key: &Values, expected: &[usize]) -> bool {
+        let mut ok = true;
+        let mut scratch = std::mem::take(&mut self.dims_scratch);
+        scratch.clear();
+        for (pos, (id, v)) in key.iter().enumerate() {
+            match self.schema.dimension_index(id) {
+                Some(i) => scratch.push((i, pos)),
+                None => {
+                    ok = false;
+                    self.emit(
+                        Rule::UnknownComponent,
+                        Some(id),
+                        Some(v),
+                        format!(
+                            "{id} is not a dimension of {}",
+                            self.schema.structure.short()
+                        ),
+                    );
+                }
+            }
+        }
+        for &i in expected {
+            if !scratch.iter().any(|(j, _)| *j == i) {
+                ok = false;
+                let id = self.schema.dimensions[i].spec.id.clone();
+                self.emit(
+                    Rule::DimensionMissing,
+                    Some(&id),
+                    None,
+                    format!("the key has no value for dimension {id}"),
+                );
+            }
+        }
+        for &(i, pos) in &scratch {
+            if let Some((_, v)) = key.iter().nth(pos) {
+                ok &= self.check_dimension_value(i, v);
+            }
+        }
+        self.dims_scratch = scratch;
+        ok
+    }
+
+    fn check_combination(&mut self, pairs: &[(&str, &str)]) {
+        if self.schema.constraints.is_empty() || self.schema.key_allowed(pairs) {
+            return;
+        }
+        let key: Vec<&str> = pairs.iter().map(|(_, v)| *v).collect();
+        self.emit(
+            Rule::ConstraintKey,
+            None,
+            Some(&key.join(".")),
+            format!(
+                "the key {} lies outside the cube regions / key sets the constraints allow",
+                key.join(".")
+            ),
+        );
+    }
+
+    fn series_dims(&self) -> Vec<usize> {
+        (0..self.schema.dimensions.len())
+            .filter(|&i| {
+                let id = self.schema.dimensions[i].spec.id.as_str();
+                !self.all_dims && Some(id) != self.obs_dim.as_deref()
+            })
+            .collect()
+    }
+}
+
+/// Sets the current period, reusing the string's allocation.
+fn set_period(slot: &mut Option<String>, value: Option<&str>) {
+    match (slot.as_mut(), value) {
+        (Some(s), Some(v)) => {
+            s.clear();
+            s.push_str(v);
+        }
+        (None, Some(v)) => *slot = Some(v.to_owned()),
+        (_, None) => *slot = None,
+    }
+}
+
+fn level_name(l: AttachmentLevel) -> &'static str {
+    match l {
+        AttachmentLevel::DataSet => "dataset",
+        AttachmentLevel::Group => "group",
+        AttachmentLevel::Series => "series",
+        AttachmentLevel::Observation => "observation",
+    }
+}
+
+impl<S: DataSink> DataSink for Validator<'_, S> {
+    type Error = S::Error;
+
+    fn header(&mut self, h: &Header) -> Result<Flow, S::Error> {
+        for (field, v) in [
+            ("ID", &h.id),
+            ("Prepared", &h.prepared),
+            ("Sender", &h.sender),
+        ] {
+            if v.trim().is_empty() {
+                self.emit(
+                    Rule::HeaderField,
+                    Some(field),
+                    None,
+                    format!("the header has no {field}, which the standard requires"),
+                );
+            }
+        }
+        if let Some(s) = &h.structure {
+            self.check_structure(s, "header");
+        }
+        self.header_structure = h.structure.clone();
+        let f = self.inner.header(h)?;
+        Ok(self.flow(f))
+    }
+
+    fn dataset(&mut self, d: &DataSetHeader) -> Result<Flow, S::Error> {
+        if self.dataset_open {
+            // A reader that does not send EndDataSet.
+            self.close_dataset();
+        }
+        self.dataset_open = true;
+        self.dataset += 1;
+        self.series_label = None;
+        self.period = None;
+        self.action = d.action;
+        self.all_dims = d.dimension_at_observation == ObsDimension::AllDimensions;
+        self.obs_dim = match &d.dimension_at_observation {
+            ObsDimension::AllDimensions => None,
+            ObsDimension::Time => self.schema.time_dimension().map(str::to_owned),
+            ObsDimension::Dimension(x) => Some(x.clone()),
+        };
+        self.last_event = Last::DataSet;
+        let obs_dim = if self.all_dims {
+            None
+        } else {
+            self.obs_dim.as_deref()
+        };
+        self.levels = (0..self.schema.attributes.len())
+            .map(|i| self.schema.attachment_level(i, obs_dim))
+            .collect();
+        self.obs_mandatory = self.mandatory_at(AttachmentLevel::Observation);
+        self.obs_dim_index = obs_dim.and_then(|d| self.schema.dimension_index(d));
+        // A dataset that repeats the header's structure was judged with the header.
+        if let Some(s) = &d.structure
+            && self.header_structure.as_ref() != Some(s)
+        {
+            self.check_structure(s, "dataset");
+        }
+        let found = self.check_attributes(&d.attributes, AttachmentLevel::DataSet);
+        self.dataset_missing = self.mandatory_at(AttachmentLevel::DataSet);
+        self.dataset_missing.retain(|i| !found.contains(i));
+        self.ilms
+            .dataset(self.schema, d.attributes.get("UNIT_MULT"));
+        self.flush_ilms();
+        let f = self.inner.dataset(d)?;
+        Ok(self.flow(f))
+    }
+
+    fn group(&mut self, g: &GroupKey) -> Result<Flow, S::Error> {
+        if !self.schema.dsd.groups.iter().any(|x| x.id == g.group) && !g.group.is_empty() {
+            let group = g.group.clone();
+            self.emit(
+                Rule::UnknownComponent,
+                Some(&group),
+                None,
+                format!(
+                    "{group} is not a group of {}",
+                    self.schema.structure.short()
+                ),
+            );
+        }
+        self.check_key(&g.key, &[]);
+        self.check_attributes(&g.attributes, AttachmentLevel::Group);
+        let f = self.inner.group(g)?;
+        Ok(self.flow(f))
+    }
+
+    fn series(&mut self, s: &SeriesKey) -> Result<Flow, S::Error> {
+        self.close_series();
+        self.last_event = Last::Series;
+        self.period = None;
+        // The label and the key in DSD order, whatever order the reader used.
+        let schema = self.schema;
+        let mut label = String::new();
+        for d in &schema.dimensions {
+            if let Some(v) = s.key.get(&d.spec.id) {
+                if !label.is_empty() {
+                    label.push('.');
+                }
+                label.push_str(v);
+                self.series_key.push((d.spec.id.clone(), v.to_owned()));
+            }
+        }
+        self.series_label = Some(label);
+        self.freq = s.key.get("FREQ").map(str::to_owned);
+        let expected = self.series_dims();
+        let ok = self.check_key(&s.key, &expected);
+        if ok {
+            let pairs: Vec<(&str, &str)> = s.key.iter().collect();
+            self.check_combination(&pairs);
+        }
+        let mut h = DefaultHasher::new();
+        for (k, v) in &self.series_key {
+            k.hash(&mut h);
+            v.hash(&mut h);
+        }
+        self.series_hash = h.finish();
+        let found = self.check_attributes(&s.attributes, AttachmentLevel::Series);
+        self.dataset_missing.retain(|i| !found.contains(i));
+        self.series_missing = self.mandatory_at(AttachmentLevel::Series);
+        self.series_missing.retain(|i| !found.contains(i));
+        let indexed: Vec<(usize, &str)> = s
+            .key
+            .iter()
+            .filter_map(|(id, v)| Some((schema.dimension_index(id)?, v)))
+            .collect();
+        let label = self.series_label.clone().unwrap_or_default();
+        self.ilms
+            .series(schema, &indexed, s.attributes.get("UNIT_MULT"), &label);
+        self.flush_ilms();
+        let f = self.inner.series(s)?;
+        Ok(self.flow(f))
+    }
+
+    fn obs(&mut self, o: &Obs) -> Result<Flow, S::Error> {
+        let schema = self.schema;
+        let time_id = schema.time_dimension();
+        let period = time_id.and_then(|t| o.key.get(t));
+        set_period(&mut self.period, period);
+        if self.all_dims {
+            self.series_key.clear();
+            self.freq = o.key.get("FREQ").map(str::to_owned);
+            let mut label = String::new();
+            for d in &schema.dimensions {
+                if d.kind == DimensionKind::Time {
+                    continue;
+                }
+                if let Some(v) = o.key.get(&d.spec.id) {
+                    if !label.is_empty() {
+                        label.push('.');
+                    }
+                    label.push_str(v);
+                    self.series_key.push((d.spec.id.clone(), v.to_owned()));
+                }
+            }
+            self.series_label = Some(label);
+            let expected: Vec<usize> = (0..schema.dimensions.len()).collect();
+            if self.check_key(&o.key, &expected) {
+                let pairs: Vec<(&str, &str)> = o
+                    .key
+                    .iter()
+                    .filter(|(id, _)| Some(*id) != schema.time_dimension())
+                    .collect();
+                self.check_combination(&pairs);
+            }
+        } else {
+            let expected = self.obs_dim_index;
+            self.check_key(&o.key, expected.as_slice());
+        }
+        // Measures.
+        let required = self.mandatory_required();
+        for m in &schema.measures {
+            let id = m.spec.id.as_str();
+            match o.measures.get(id).filter(|v| !v.is_empty()) {
+                None => {
+                    if m.usage == UsageStatus::Mandatory && required {
+                        self.emit(
+                            Rule::MeasureMissing,
+                            Some(id),
+                            None,
+                            format!("mandatory measure {id} has no value"),
+                        );
+                    }
+                }
+                Some(v) => {
+                    if let Some(codes) = &m.spec.codes {
+                        if !codes.contains(v) {
+                            self.emit(
+                                Rule::AttributeCode,
+                                Some(id),
+                                Some(v),
+                                format!("{id} value {v:?} is not a code of its codelist"),
+                            );
+                        }
+                    } else if let Some(f) = &m.spec.format
+                        && let Err((rule, msg)) = f.check(v, true)
+                    {
+                        self.emit(rule, Some(id), Some(v), format!("{id}: {msg}"));
+                    }
+                }
+            }
+        }
+        for (id, v) in o.measures.iter() {
+            if schema.measure(id).is_none() {
+                self.emit(
+                    Rule::UnknownComponent,
+                    Some(id),
+                    Some(v),
+                    format!("{id} is not a measure of {}", schema.structure.short()),
+                );
+            }
+        }
+        // Attributes.
+        let found = self.check_attributes(&o.attributes, AttachmentLevel::Observation);
+        self.series_missing.retain(|i| !found.contains(i));
+        self.dataset_missing.retain(|i| !found.contains(i));
+        if required {
+            for i in self.obs_mandatory.clone() {
+                if !found.contains(&i) {
+                    let id = schema.attributes[i].spec.id.clone();
+                    self.emit(
+                        Rule::AttributeMissing,
+                        Some(&id),
+                        None,
+                        format!("mandatory attribute {id} has no value for this observation"),
+                    );
+                }
+            }
+        }
+        // Duplicates: one hash of series key + observation key per observation.
+        if self.opts.enabled(Rule::Duplicate) {
+            let mut h = DefaultHasher::new();
+            self.series_hash.hash(&mut h);
+            for (k, v) in o.key.iter() {
+                k.hash(&mut h);
+                v.hash(&mut h);
+            }
+            if !self.seen.insert(h.finish()) {
+                let key = o
+                    .key
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.emit(
+                    Rule::Duplicate,
+                    None,
+                    None,
+                    format!("this series already has an observation for {key} in this dataset"),
+                );
+            }
+        }
+        // ILMS.
+        let mut full: Vec<(usize, &str)> = Vec::with_capacity(schema.dimensions.len());
+        for (i, d) in schema.dimensions.iter().enumerate() {
+            if let Some((_, v)) = self.series_key.iter().find(|(k, _)| *k == d.spec.id) {
+                full.push((i, v.as_str()));
+            } else if let Some(v) = o.key.get(&d.spec.id) {
+                full.push((i, v));
+            }
+        }
+        let (label, period_now, dataset) = (&self.series_label, &self.period, self.dataset);
+        let here = || Location {
+            position: None,
+            dataset: (dataset > 0).then_some(dataset),
+            series: label.clone(),
+            period: period_now.clone(),
+        };
+        let value = schema
+            .measures
+            .first()
+            .and_then(|m| o.measures.get(&m.spec.id));
+        self.ilms.obs(
+            schema,
+            &full,
+            period,
+            value,
+            o.attributes.get("UNIT_MULT"),
+            here,
+        );
+        self.flush_ilms();
+        let f = self.inner.obs(o)?;
+        Ok(self.flow(f))
+    }
+
+    fn end_dataset(&mut self) -> Result<Flow, S::Error> {
+        self.close_dataset();
+        self.period = None;
+        let f = self.inner.end_dataset()?;
+        Ok(self.flow(f))
+    }
+
+    fn finish(&mut self, s: &Summary) -> Result<(), S::Error> {
+        if self.dataset_open {
+            self.close_dataset();
+        }
+        self.report.summary = *s;
+        self.report.stopped_early = s.stopped_early;
+        self.inner.finish(s)
+    }
+}
+
+/// Moves every event from `reader` through `validator` (like [`crate::data::pump`]),
+/// telling it the reader's position after each event so that findings carry
+/// file line and column or CSV row.
+pub fn validate<R: DataReader + ?Sized, S: DataSink>(
+    reader: &mut R,
+    validator: &mut Validator<'_, S>,
+) -> Result<Summary, S::Error> {
+    let mut summary = Summary::default();
+    loop {
+        let flow = match reader.next_event()? {
+            None => break,
+            Some(DataEvent::Header(h)) => validator.header(h)?,
+            Some(DataEvent::DataSet(d)) => {
+                summary.datasets += 1;
+                validator.dataset(d)?
+            }
+            Some(DataEvent::Group(g)) => {
+                summary.groups += 1;
+                validator.group(g)?
+            }
+            Some(DataEvent::Series(s)) => {
+                summary.series += 1;
+                validator.series(s)?
+            }
+            Some(DataEvent::Obs(o)) => {
+                summary.observations += 1;
+                validator.obs(o)?
+            }
+            Some(DataEvent::EndDataSet) => validator.end_dataset()?,
+        };
+        validator.set_position(reader.position());
+        if flow == Flow::Stop {
+            summary.stopped_early = true;
+            break;
+        }
+    }
+    validator.finish(&summary)?;
+    Ok(summary)
+}
