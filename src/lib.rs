@@ -11,6 +11,7 @@
 //!   [`data::DataSink`], [`data::pump`]);
 //! - [`format`]: SDMX-ML, SDMX-CSV and SDMX-JSON data readers and writers;
 //! - [`ilms`]: the ILMS structure set, generated from one readable table;
+//! - [`mapping`]: national tables (CSV, XLSX) mapped onto a dataflow;
 //! - [`validate`]: checks data events against their structure ([`validate::Validator`]);
 //! - [`store`]: the durable data store (SQLite): ingest, history, queries.
 #![deny(missing_docs)]
@@ -21,6 +22,7 @@ pub mod data;
 pub mod exchange;
 pub mod format;
 pub mod ilms;
+pub mod mapping;
 pub mod model;
 pub mod server;
 pub mod store;

@@ -13,6 +13,7 @@ mod data_xml;
 mod ilms;
 mod interop;
 mod json10;
+mod mapping;
 mod registry;
 mod server;
 mod store;

@@ -11,10 +11,12 @@ mod convert;
 mod coverage;
 mod ilms;
 mod io;
+mod map;
 mod pick;
 mod schema;
 mod serve;
 mod structure;
+mod template;
 mod validate;
 
 /// What a subcommand concluded, mapped to the exit code.
@@ -47,6 +49,10 @@ enum Command {
     Structure(structure::StructureCommand),
     /// Stream a data message from one SDMX format into another (or just count it).
     Convert(convert::ConvertArgs),
+    /// Map a national table (CSV, XLSX) onto a dataflow with a mapping file.
+    Map(map::MapArgs),
+    /// Write an Excel questionnaire for a dataflow (read back with `map`).
+    Template(template::TemplateArgs),
     /// Show which dataflows × countries × years the store holds (the gaps).
     Coverage(coverage::CoverageArgs),
     /// Check a data message against its structure (codes, constraints, attributes, values,
@@ -77,6 +83,8 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a),
         Command::Schema(a) => schema::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Map(a) => map::run(a),
+        Command::Template(a) => template::run(a),
         Command::Coverage(a) => coverage::run(a),
     };
     match result {

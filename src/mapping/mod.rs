@@ -1,0 +1,75 @@
+//! Mapping national tables (CSV, XLSX) onto a dataflow: a TOML mapping file
+//! ([`Mapping`]) says where the table is, how it is laid out, which column gives
+//! which component, how labels become codes and how cell text becomes values.
+//! [`map_table`] applies it and returns a [`MappedReader`], a
+//! [`DataReader`](crate::data::DataReader) any writer of `crate::format` consumes.
+//!
+//! Memory: the table is read whole into a grid (spreadsheets are read whole by
+//! calamine anyway) and observations are grouped by series key in a sorted map
+//! before the first event, so memory grows with the table. National tables are
+//! small (thousands of cells); a streaming path for very large long CSV tables
+//! is not built yet.
+//!
+//! Every problem in the cells (unknown label, not a number, duplicate
+//! observation) is collected and all are reported together in
+//! [`MappingError::Cells`].
+
+mod build;
+mod codes;
+mod questionnaire;
+mod reader;
+mod spec;
+mod table;
+
+use std::path::Path;
+
+pub use build::{Target, map_table};
+pub use codes::{CodeResolver, normalise};
+pub use questionnaire::{
+    CODE_NAME_SEPARATOR, QuestionnaireColumn, questionnaire_mapping, write_questionnaire,
+};
+pub use reader::MappedReader;
+pub use spec::{CodeMapSpec, Input, Layout, LayoutKind, Mapping, Note, TableFormat, ValueRules};
+pub use table::{CellRef, Grid, column_letters, parse_cell, read_table, select_range};
+pub use values::{CellValue, parse_value};
+
+mod values;
+
+/// Why a table could not be mapped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MappingError {
+    /// The mapping file (or a file it names) is wrong or unreadable as a spec.
+    #[error("{message}")]
+    Spec {
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A file could not be read.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being read.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The table is a URL; fetching is not built yet.
+    #[error(
+        "the table {0} is a URL: fetching tables is not supported yet (it belongs to `sdmxgw pull`); download it and give its path as TABLE"
+    )]
+    Url(String),
+    /// Problems in the cells, every one found.
+    #[error("{} problem(s) in the table:\n{}", .0.len(), .0.join("\n"))]
+    Cells(Vec<String>),
+}
+
+/// Reads and parses a mapping file.
+pub fn load_mapping(path: &Path) -> Result<Mapping, MappingError> {
+    let text = std::fs::read_to_string(path).map_err(|e| MappingError::Io {
+        context: format!("cannot read the mapping file {}", path.display()),
+        source: e,
+    })?;
+    toml::from_str(&text).map_err(|e| MappingError::Spec {
+        message: format!("{}: {e}", path.display()),
+    })
+}
