@@ -15,6 +15,7 @@ mod json;
 mod period;
 mod query;
 mod reader;
+mod runs;
 mod schema;
 mod sqlite;
 mod time;
@@ -30,6 +31,7 @@ pub use query::{
     Availability, CoverageRow, DataQuery, Detail, DimensionValues, KeyFilter, QueryError,
 };
 pub use reader::StoreReader;
+pub use runs::{FindingsSummary, RunCounts, RunRecord, RunStatus};
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
 pub use sqlite::SqliteStore;
 pub use time::{Timestamp, format_timestamp, now_micros, parse_timestamp};
