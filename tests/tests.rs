@@ -10,6 +10,7 @@ mod data_csv;
 mod data_dsd;
 mod data_json;
 mod data_xml;
+mod exchange;
 mod ilms;
 mod interop;
 mod json10;

@@ -106,7 +106,9 @@ impl Schedule {
             .parse(expr)
             .map_err(|e| format!("schedule {expr:?} is not a cron expression: {e}"))?;
         let tz: chrono_tz::Tz = timezone.parse().map_err(|_| {
-            format!("timezone {timezone:?} is not an IANA time zone name (such as Asia/Manila or UTC)")
+            format!(
+                "timezone {timezone:?} is not an IANA time zone name (such as Asia/Manila or UTC)"
+            )
         })?;
         Ok(Schedule { cron, tz })
     }

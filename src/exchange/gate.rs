@@ -10,14 +10,14 @@
 //!   series. An error located on neither (the header, a dataset attribute)
 //!   concerns the whole message, which is then held back as under `reject`.
 //!   Findings are all kept for this, so memory grows with the number of errors.
-//! - `warn`: everything passes; findings are only recorded.
+//! - `warn`: everything passes; findings are only recorded, and observations
+//!   are counted invalid as under `quarantine`.
 
 use std::collections::HashSet;
 
 use crate::config::Policy;
 use crate::data::{
-    DataEvent, DataReader, DataSetHeader, DataSink, Flow, GroupKey, Header, Obs, SeriesKey,
-    Summary,
+    DataEvent, DataReader, DataSetHeader, DataSink, Flow, GroupKey, Header, Obs, SeriesKey, Summary,
 };
 use crate::validate::{Options, Report, Schema, Severity, Validator};
 
@@ -26,7 +26,7 @@ use crate::validate::{Options, Report, Schema, Severity, Validator};
 pub struct GateCounts {
     /// Observations read.
     pub read: u64,
-    /// Observations held back (or, under `warn`, those with their own errors).
+    /// Observations found invalid (held back, except under `warn`).
     pub invalid: u64,
     /// Observations passed downstream.
     pub passed: u64,
@@ -59,8 +59,8 @@ impl<'s, O: DataSink> Gate<'s, O> {
     /// A gate applying `policy` with `schema` in front of `out`.
     pub fn new(policy: Policy, schema: &'s Schema, out: O) -> Self {
         let opts = Options {
-            // Quarantine attributes every error to its series or observation.
-            keep_per_rule: if policy == Policy::Quarantine {
+            // Every error is attributed to its series or observation.
+            keep_per_rule: if policy != Policy::Reject {
                 usize::MAX
             } else {
                 Options::default().keep_per_rule
@@ -133,6 +133,13 @@ impl<'s, O: DataSink> Gate<'s, O> {
                 .collect()
         };
         self.counts.invalid += (held.obs.len() - good.len()) as u64;
+        if self.policy == Policy::Warn {
+            self.out.series(&held.key)?;
+            for o in &held.obs {
+                self.out.obs(o)?;
+            }
+            return Ok(());
+        }
         let forward = if held.obs.is_empty() {
             !whole
         } else {
@@ -187,7 +194,7 @@ impl<O: DataSink> DataSink for Gate<'_, O> {
         // The validator closes the previous series (its missing attributes)
         // before it checks this one.
         let _ = self.validator.series(s);
-        if self.policy == Policy::Quarantine {
+        if self.policy != Policy::Reject {
             self.release()?;
             self.judged = mark;
             self.held = Some(Held {
@@ -209,23 +216,21 @@ impl<O: DataSink> DataSink for Gate<'_, O> {
         let _ = self.validator.obs(o);
         let own_error = self.validator.report().errors() > errors;
         match (self.policy, &mut self.held) {
-            (Policy::Quarantine, Some(held)) => held.obs.push(o.clone()),
-            (Policy::Quarantine, None) => {
+            (Policy::Reject, _) => {
+                self.counts.passed += 1;
+                self.out.obs(o)?;
+            }
+            (_, Some(held)) => held.obs.push(o.clone()),
+            (policy, None) => {
                 // An observation outside any series (AllDimensions) is judged alone.
                 if own_error {
                     self.counts.invalid += 1;
-                } else {
+                }
+                if !own_error || policy == Policy::Warn {
                     self.counts.passed += 1;
                     self.out.obs(o)?;
                 }
                 self.judged = mark;
-            }
-            _ => {
-                if own_error {
-                    self.counts.invalid += 1;
-                }
-                self.counts.passed += 1;
-                self.out.obs(o)?;
             }
         }
         Ok(Flow::Continue)

@@ -14,24 +14,43 @@ use crate::structure::Registry;
 
 use super::ExchangeError;
 
-/// One message ready to move: what it is, for which dataflow, its content
-/// hash and the reader of its events.
+/// One message ready to move: for which dataflow, its content hash and its
+/// body.
 pub struct Opened<'a> {
     /// The dataflow, `AGENCY:ID(VERSION)`.
     pub dataflow: String,
     /// Lowercase hex SHA-256 identifying the content (an unchanged input is
-    /// not moved again).
-    pub sha256: String,
-    /// The events.
-    pub reader: Box<dyn DataReader + 'a>,
+    /// not moved again); `None` = the runner hashes a file body.
+    pub sha256: Option<String>,
+    /// The message.
+    pub body: Body<'a>,
+}
+
+/// A message's content.
+pub enum Body<'a> {
+    /// Events read as they are needed (a mapped table).
+    Events(Box<dyn DataReader + 'a>),
+    /// A data message in a file (a pulled response, spooled), read with the
+    /// format's streaming reader.
+    File {
+        /// The open file (an unnamed temporary file is fine), at any position.
+        file: std::fs::File,
+        /// Names the message in errors (the URL it came from).
+        source: String,
+        /// Its format; `None` = detect from the content.
+        format: Option<crate::format::DataFormat>,
+    },
 }
 
 /// Fetches pulled data: the seam the pull sources (`[sources.NAME]`) fill.
 pub trait Pull: Send + Sync {
     /// Pulls `spec.dataflow` / `spec.key` from `spec.source` as one message.
     /// `registry` resolves the dataflow and its DSD for reading.
-    fn pull<'r>(&self, spec: &PullSpec, registry: &'r Registry)
-    -> Result<Opened<'r>, ExchangeError>;
+    fn pull<'r>(
+        &self,
+        spec: &PullSpec,
+        registry: &'r Registry,
+    ) -> Result<Opened<'r>, ExchangeError>;
 }
 
 /// One input of an exchange.
@@ -115,8 +134,8 @@ pub fn open_table<'r>(path: &Path, registry: &'r Registry) -> Result<Opened<'r>,
     crate::data::pump(&mut map()?, &mut hasher).map_err(|e| err(e.to_string()))?;
     Ok(Opened {
         dataflow: reference.short(),
-        sha256: hasher.hex(),
-        reader: Box::new(map()?),
+        sha256: Some(hasher.hex()),
+        body: Body::Events(Box::new(map()?)),
     })
 }
 

@@ -15,7 +15,7 @@ pub mod input;
 pub mod runner;
 
 pub use deliver::{Deliver, Spooled};
-pub use input::{Input, Opened, Pull};
+pub use input::{Body, Input, Opened, Pull};
 pub use runner::{Runner, Trigger};
 
 /// Why an exchange (or one of its inputs) could not run.

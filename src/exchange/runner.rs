@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use crate::config::ExchangeConfig;
 use crate::data::{
-    DataError, DataSetHeader, DataSink, Flow, GroupKey, Header, Obs, SeriesKey, StructureUse,
-    Summary,
+    DataError, DataReader, DataSetHeader, DataSink, Flow, GroupKey, Header, Obs, SeriesKey,
+    StructureUse, Summary,
 };
 use crate::format::{self, WriteOptions};
 use crate::model::{ArtefactClass, DataStructure};
@@ -23,7 +23,7 @@ use crate::validate::{Report, Schema, Severity};
 use super::ExchangeError;
 use super::deliver::{Deliver, SPOOL_FORMAT, Spooled};
 use super::gate::{Gate, run_gate};
-use super::input::{Input, Opened, Pull, open_table};
+use super::input::{Body, Input, Opened, Pull, open_table};
 
 /// What started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,11 @@ impl Runner<'_> {
     ) -> Result<RunRecord, ExchangeError> {
         let mut store = SqliteStore::open(&self.store)?;
         let id = store.begin_run(name, trigger.name(), now_micros())?;
-        tracing::info!(exchange = name, trigger = trigger.name(), "exchange run started");
+        tracing::info!(
+            exchange = name,
+            trigger = trigger.name(),
+            "exchange run started"
+        );
         let inputs = exchange
             .tables
             .iter()
@@ -167,18 +171,42 @@ impl Runner<'_> {
         findings: &mut FindingsSummary,
     ) -> Result<InputResult, ExchangeError> {
         let label = input.label();
-        let mut opened = self.open(input)?;
-        if store.input_seen(name, &label)?.as_deref() == Some(opened.sha256.as_str()) {
+        let opened = self.open(input)?;
+        let (dataflow, body) = (opened.dataflow, opened.body);
+        let (sha256, mut body) = match (opened.sha256, body) {
+            (Some(sha), body) => (sha, body),
+            (
+                None,
+                Body::File {
+                    mut file,
+                    source,
+                    format,
+                },
+            ) => (
+                hash_file(&mut file, &source)?,
+                Body::File {
+                    file,
+                    source,
+                    format,
+                },
+            ),
+            (None, Body::Events(_)) => {
+                return Err(ExchangeError::Internal(format!(
+                    "{label}: an event stream came without its content hash"
+                )));
+            }
+        };
+        if store.input_seen(name, &label)?.as_deref() == Some(sha256.as_str()) {
             tracing::info!(exchange = name, input = %label, "unchanged since the last run");
             return Ok(InputResult::default());
         }
         let structure_err = |message: String| ExchangeError::Structure {
-            dataflow: opened.dataflow.clone(),
+            dataflow: dataflow.clone(),
             message,
         };
         let flow = self
             .registry
-            .dataflow(&opened.dataflow)
+            .dataflow(&dataflow)
             .map_err(|e| structure_err(e.to_string()))?;
         let dsd = self
             .registry
@@ -194,15 +222,17 @@ impl Runner<'_> {
                 dimensions: key_dimensions(dsd),
             })?;
         }
-        let message_id = format!("SDMXGW-{name}-{}", &opened.sha256[..16]);
+        let message_id = format!("SDMXGW-{name}-{}", &sha256[..16]);
         let usage = StructureUse::Dataflow(reference);
         let spool = if exchange.targets.is_empty() {
             None
         } else {
-            Some(tempfile::NamedTempFile::new().map_err(|e| ExchangeError::Io {
-                context: "cannot create a spool file".into(),
-                source: e,
-            })?)
+            Some(
+                tempfile::NamedTempFile::new().map_err(|e| ExchangeError::Io {
+                    context: "cannot create a spool file".into(),
+                    source: e,
+                })?,
+            )
         };
         let (gate_counts, report, outcome) = {
             let writer = match &spool {
@@ -227,7 +257,7 @@ impl Runner<'_> {
                 Some(store.ingest(Submission {
                     who: format!("exchange:{name}"),
                     dataflow: Some(flow_short.clone()),
-                    content: ContentHash::Known(opened.sha256.clone()),
+                    content: ContentHash::Known(sha256.clone()),
                 })?)
             } else {
                 None
@@ -237,8 +267,9 @@ impl Runner<'_> {
                 store: ingest,
                 spool: writer,
             };
+            let mut reader = open_body(&mut body, dsd, &usage)?;
             let mut gate = Gate::new(exchange.validation, &schema, outputs);
-            run_gate(&mut opened.reader, &mut gate)?;
+            run_gate(&mut reader, &mut gate)?;
             let (counts, report, outputs) = gate.into_parts();
             let outcome = outputs.store.as_ref().and_then(|s| s.outcome().cloned());
             (counts, report, outcome)
@@ -255,7 +286,9 @@ impl Runner<'_> {
                 },
                 pushed: 0,
             },
-            invalid: gate_counts.invalid > 0 || gate_counts.rejected,
+            invalid: gate_counts.rejected
+                || (exchange.validation == crate::config::Policy::Quarantine
+                    && gate_counts.invalid > 0),
             error: None,
         };
         if gate_counts.rejected {
@@ -291,8 +324,95 @@ impl Runner<'_> {
                 return Ok(result);
             }
         }
-        store.record_input(name, &label, &opened.sha256, now_micros())?;
+        store.record_input(name, &label, &sha256, now_micros())?;
         Ok(result)
+    }
+}
+
+/// The SHA-256 of a file body; leaves the file at its start.
+fn hash_file(file: &mut std::fs::File, source: &str) -> Result<String, ExchangeError> {
+    use sha2::{Digest, Sha256};
+    use std::io::{Seek, SeekFrom};
+    let io = |e| ExchangeError::Io {
+        context: format!("cannot read {source}"),
+        source: e,
+    };
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = std::io::Read::read(file, &mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// The reader of a body: the events as they are, or the file's format reader.
+fn open_body<'b>(
+    body: &'b mut Body<'_>,
+    dsd: &'b DataStructure,
+    usage: &'b StructureUse,
+) -> Result<Box<dyn DataReader + 'b>, ExchangeError> {
+    use std::io::{BufReader, Read, Seek, SeekFrom};
+    match body {
+        Body::Events(reader) => Ok(Box::new(Borrowed(&mut **reader))),
+        Body::File {
+            file,
+            source,
+            format,
+        } => {
+            let io = |e| ExchangeError::Io {
+                context: format!("cannot read {source}"),
+                source: e,
+            };
+            let format = match format {
+                Some(f) => *f,
+                None => {
+                    file.seek(SeekFrom::Start(0)).map_err(io)?;
+                    let mut head = Vec::with_capacity(16 * 1024);
+                    (&mut *file)
+                        .take(16 * 1024)
+                        .read_to_end(&mut head)
+                        .map_err(io)?;
+                    crate::format::DataFormat::sniff(&head).ok_or_else(|| ExchangeError::Input {
+                        input: source.clone(),
+                        message:
+                            "not a data message this gateway reads (SDMX-ML, SDMX-CSV, SDMX-JSON)"
+                                .into(),
+                    })?
+                }
+            };
+            file.seek(SeekFrom::Start(0)).map_err(io)?;
+            Ok(format::open_reader(
+                format,
+                BufReader::new(&mut *file),
+                crate::format::ReadOptions {
+                    source: source.as_str(),
+                    dsd: Some(dsd),
+                    structure: Some(usage),
+                },
+            )?)
+        }
+    }
+}
+
+/// A reader lent out for one run.
+struct Borrowed<'a, 'r>(&'a mut (dyn DataReader + 'r));
+
+impl DataReader for Borrowed<'_, '_> {
+    fn next_event(&mut self) -> Result<Option<crate::data::DataEvent<'_>>, DataError> {
+        self.0.next_event()
+    }
+    fn position(&self) -> crate::data::Position {
+        self.0.position()
     }
 }
 
