@@ -14,6 +14,7 @@
 //! - [`mapping`]: national tables (CSV, XLSX) mapped onto a dataflow;
 //! - [`validate`]: checks data events against their structure ([`validate::Validator`]);
 //! - [`store`]: the durable data store (SQLite): ingest, history, queries.
+//! - [`transport`]: the HTTP client shared by pull sources and push targets.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -27,4 +28,5 @@ pub mod model;
 pub mod server;
 pub mod store;
 pub mod structure;
+pub mod transport;
 pub mod validate;

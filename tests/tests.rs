@@ -18,6 +18,7 @@ mod mapping;
 mod registry;
 mod server;
 mod store;
+mod transport;
 mod validate;
 mod xml21;
 mod xml30;
