@@ -401,3 +401,45 @@ fn mapped_tables_are_mapped_validated_and_stored() {
         .sum();
     assert_eq!(total, run.counts.stored);
 }
+
+#[test]
+fn the_scheduler_never_overlaps_a_run_and_waits_for_it_on_shutdown() {
+    use sdmx_gateway::exchange::scheduler::{RunFn, Scheduler};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let exchanges: indexmap::IndexMap<String, ExchangeConfig> =
+        toml::from_str("[slow]\nschedule = '* * * * * *'\ntables = ['unused.toml']\n").unwrap();
+    let now = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicUsize::new(0));
+    let (n, m, d) = (now.clone(), most.clone(), done.clone());
+    let run: Arc<RunFn> = Arc::new(move |_name: &str, _x: &ExchangeConfig, _t: Trigger| {
+        let going = n.fetch_add(1, Ordering::SeqCst) + 1;
+        m.fetch_max(going, Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(2500));
+        n.fetch_sub(1, Ordering::SeqCst);
+        d.fetch_add(1, Ordering::SeqCst);
+        Err(ExchangeError::Internal("test run".into()))
+    });
+    let scheduler = Scheduler::new(&exchanges, |_| None, run).unwrap();
+    let stats = scheduler.stats()[0].1.clone();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let handle = scheduler.spawn(rx);
+        tokio::time::sleep(std::time::Duration::from_millis(5500)).await;
+        tx.send(true).unwrap();
+        handle.await.unwrap();
+    });
+    assert_eq!(most.load(Ordering::SeqCst), 1, "two runs overlapped");
+    let started = stats.started.load(Ordering::SeqCst);
+    assert!(started >= 2, "started {started}");
+    assert!(stats.skipped.load(Ordering::SeqCst) >= 2);
+    // Shutdown waited for the run that was going.
+    assert_eq!(now.load(Ordering::SeqCst), 0);
+    assert_eq!(done.load(Ordering::SeqCst) as u64, started);
+}

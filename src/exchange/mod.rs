@@ -13,6 +13,7 @@ pub mod deliver;
 pub mod gate;
 pub mod input;
 pub mod runner;
+pub mod scheduler;
 
 pub use deliver::{Deliver, Spooled};
 pub use input::{Body, Input, Opened, Pull};
