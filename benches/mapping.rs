@@ -165,7 +165,8 @@ fn run_step(step: &str, dir: &Path) {
         "map-count" => pump(&mut reader, &mut CountSink),
         "map-to-csv-1.0" => {
             let mut w = format::open_writer(DataFormat::Csv10, sink, opts).expect("writer");
-            pump(&mut reader, &mut w).map_err(|e| sdmx_gateway::data::DataError::Structure(e.to_string()))
+            pump(&mut reader, &mut w)
+                .map_err(|e| sdmx_gateway::data::DataError::Structure(e.to_string()))
         }
         "map-validate-to-csv-1.0" => {
             let schema = Schema::from_registry(&registry, DATAFLOW, None).expect("schema");
@@ -213,7 +214,10 @@ fn generate(path: &Path, rows: u64) {
     let ccts = names(&registry, "CCT");
     let sexes = ["Total", "Male", "Female"];
     let capacity = areas.len() as u64 * ccts.len() as u64 * 3 * YEARS.count() as u64;
-    assert!(capacity >= rows, "only {capacity} distinct rows can be generated");
+    assert!(
+        capacity >= rows,
+        "only {capacity} distinct rows can be generated"
+    );
     let mut w = BufWriter::new(File::create(path).expect("create"));
     writeln!(w, "Country,Citizenship,Sex,Year,Workers").expect("write");
     let mut written = 0u64;
