@@ -69,13 +69,19 @@ enum Command {
 
 /// Parses the arguments, runs the subcommand and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The gateway logs its exchanges; one-shot commands only warn.
+    let default_filter = match cli.command {
+        Command::Serve(_) => "warn,sdmx_gateway=info,sdmxgw=info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let result = match cli.command {
         Command::Structure(c) => structure::run(c),
         Command::Ilms(c) => ilms::run(c),
