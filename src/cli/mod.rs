@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod convert;
 mod coverage;
+mod exchange;
 mod ilms;
 mod io;
 mod map;
@@ -63,6 +64,9 @@ enum Command {
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
     #[command(subcommand)]
     Ilms(ilms::IlmsCommand),
+    /// List the scheduled exchanges, run one now, or show its run history.
+    #[command(subcommand)]
+    Exchange(exchange::ExchangeCommand),
     /// Serve SDMX REST (structures, data, availability, schemas) and accept POST /data.
     Serve(serve::ServeArgs),
 }
@@ -92,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Map(a) => map::run(a),
         Command::Template(a) => template::run(a),
         Command::Coverage(a) => coverage::run(a),
+        Command::Exchange(c) => exchange::run(c),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -14,6 +14,7 @@ pub mod gate;
 pub mod input;
 pub mod runner;
 pub mod scheduler;
+pub mod view;
 
 pub use deliver::{Deliver, Spooled};
 pub use input::{Body, Input, Opened, Pull};

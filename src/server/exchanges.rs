@@ -12,33 +12,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::exchange::coverage::{self, Coverage};
-use crate::exchange::input::Input;
-use crate::store::{RunRecord, SqliteStore, Store};
+use crate::exchange::view::views;
+use crate::store::{SqliteStore, Store};
 
 use super::AppState;
-
-/// One exchange as `GET /exchanges` shows it.
-#[derive(Debug, Serialize)]
-pub struct ExchangeView {
-    /// Its name.
-    pub name: String,
-    /// The cron expression.
-    pub schedule: String,
-    /// The time zone the schedule is read in.
-    pub timezone: String,
-    /// The next fire time (RFC 3339, UTC).
-    pub next_run: Option<String>,
-    /// `reject`, `quarantine` or `warn`.
-    pub validation: &'static str,
-    /// Whether it stores.
-    pub store: bool,
-    /// Its targets.
-    pub targets: Vec<String>,
-    /// Its inputs.
-    pub inputs: Vec<String>,
-    /// Its latest run.
-    pub last_run: Option<RunRecord>,
-}
 
 /// An error answered as `{"error": "..."}`.
 struct JsonError(StatusCode, String);
@@ -70,42 +47,9 @@ fn open_store(state: &AppState) -> Result<SqliteStore, JsonError> {
         .map_err(|e| JsonError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
-/// The exchanges of the configuration, in file order, each with its last run.
-pub fn views(state: &AppState) -> Result<Vec<ExchangeView>, crate::store::StoreError> {
-    let store = SqliteStore::open(&state.config.store)?;
-    let now = chrono::Utc::now();
-    let mut out = Vec::new();
-    for (name, x) in &state.config.exchanges {
-        let next_run = x
-            .parsed_schedule()
-            .ok()
-            .and_then(|s| s.next_after(now))
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-        out.push(ExchangeView {
-            name: name.clone(),
-            schedule: x.schedule.clone(),
-            timezone: x.timezone.clone(),
-            next_run,
-            validation: x.validation.name(),
-            store: x.store,
-            targets: x.targets.clone(),
-            inputs: x
-                .tables
-                .iter()
-                .cloned()
-                .map(Input::Table)
-                .chain(x.pulls.iter().cloned().map(Input::Pull))
-                .map(|i| i.label())
-                .collect(),
-            last_run: store.runs(Some(name), 1)?.into_iter().next(),
-        });
-    }
-    Ok(out)
-}
-
 /// `GET /exchanges`.
 pub async fn list(State(state): State<Arc<AppState>>) -> Response {
-    tokio::task::spawn_blocking(move || match views(&state) {
+    tokio::task::spawn_blocking(move || match views(&state.config) {
         Ok(v) => json(&v),
         Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     })
