@@ -12,7 +12,7 @@ use sdmx_gateway::exchange::{Runner, Trigger};
 use sdmx_gateway::store::{RunRecord, RunStatus, SqliteStore};
 
 use super::Outcome;
-use super::serve::load_config;
+use super::serve::{load_config, source_pull};
 use super::structure::{StructureArgs, load_for_data};
 
 /// `sdmxgw exchange …`.
@@ -173,10 +173,19 @@ fn run_one(args: RunArgs) -> anyhow::Result<Outcome> {
         true,
     )?
     .context("no structures loaded")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let pull = {
+        let _guard = runtime.enter();
+        source_pull(&config)?
+    };
     let runner = Runner {
         registry: &registry,
         store: config.store.clone(),
-        pull: None,
+        pull: Some(&pull),
         targets: Vec::new(),
     };
     let record = runner.run(&args.name, exchange, Trigger::Manual)?;

@@ -8,9 +8,11 @@ use clap::Args;
 
 use sdmx_gateway::config::{Config, ExchangeConfig};
 use sdmx_gateway::exchange::coverage::{self, Coverage};
+use sdmx_gateway::exchange::pulls::SourcePull;
 use sdmx_gateway::exchange::scheduler::{RunFn, Scheduler};
 use sdmx_gateway::exchange::{Runner, Trigger};
 use sdmx_gateway::server::{self, AppState};
+use sdmx_gateway::source::sources_from_config;
 use sdmx_gateway::store::{RunRecord, SqliteStore, Store, now_micros};
 
 use super::Outcome;
@@ -68,6 +70,15 @@ pub fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
     }
 }
 
+/// The configured pull sources on the current runtime.
+pub fn source_pull(config: &Config) -> anyhow::Result<SourcePull> {
+    Ok(SourcePull {
+        sources: sources_from_config(&config.sources)?,
+        runtime: tokio::runtime::Handle::current(),
+        store: config.store.clone(),
+    })
+}
+
 /// Runs `sdmxgw serve`.
 pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let mut config = load_config(args.config.as_ref())?;
@@ -99,8 +110,9 @@ async fn serve(state: Arc<AppState>, bind: &str) -> anyhow::Result<()> {
             );
         }
         let st = state.clone();
+        let pull = Arc::new(source_pull(&state.config)?);
         let run: Arc<RunFn> = Arc::new(move |name: &str, x: &ExchangeConfig, t: Trigger| {
-            run_exchange(&st, name, x, t)
+            run_exchange(&st, &pull, name, x, t)
         });
         Scheduler::new(
             &state.config.exchanges,
@@ -128,6 +140,7 @@ async fn serve(state: Arc<AppState>, bind: &str) -> anyhow::Result<()> {
 /// coverage of the ILMS tables when it stored something.
 fn run_exchange(
     state: &AppState,
+    pull: &SourcePull,
     name: &str,
     x: &ExchangeConfig,
     trigger: Trigger,
@@ -135,7 +148,7 @@ fn run_exchange(
     let runner = Runner {
         registry: &state.registry,
         store: state.config.store.clone(),
-        pull: None,
+        pull: Some(pull),
         targets: Vec::new(),
     };
     let record = runner.run(name, x, trigger)?;

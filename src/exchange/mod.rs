@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod deliver;
 pub mod gate;
 pub mod input;
+pub mod pulls;
 pub mod runner;
 pub mod scheduler;
 pub mod view;
