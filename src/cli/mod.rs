@@ -13,6 +13,7 @@ mod ilms;
 mod io;
 mod map;
 mod pick;
+mod pull;
 mod schema;
 mod serve;
 mod structure;
@@ -63,6 +64,8 @@ enum Command {
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
     #[command(subcommand)]
     Ilms(ilms::IlmsCommand),
+    /// Pull data from a configured source (SDMX REST, PX-Web, table files) into a file or the store.
+    Pull(pull::PullArgs),
     /// Serve SDMX REST (structures, data, availability, schemas) and accept POST /data.
     Serve(serve::ServeArgs),
 }
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a),
         Command::Schema(a) => schema::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Pull(a) => pull::run(a),
         Command::Map(a) => map::run(a),
         Command::Template(a) => template::run(a),
         Command::Coverage(a) => coverage::run(a),
