@@ -26,6 +26,7 @@ pub mod ilms;
 pub mod mapping;
 pub mod model;
 pub mod server;
+pub mod source;
 pub mod store;
 pub mod structure;
 pub mod transport;

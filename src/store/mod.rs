@@ -13,6 +13,7 @@ mod hash;
 mod ingest;
 mod json;
 mod period;
+mod pull_state;
 mod query;
 mod reader;
 mod runs;
@@ -27,6 +28,7 @@ use crate::data::{DataError, DataReader, DataSink};
 pub use hash::{HashHandle, HashingReader, sha256_hex};
 pub use ingest::Ingest;
 pub use period::{PeriodRange, parse_period};
+pub use pull_state::PullState;
 pub use query::{
     Availability, CoverageRow, DataQuery, Detail, DimensionValues, KeyFilter, QueryError,
 };

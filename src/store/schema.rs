@@ -91,6 +91,21 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (exchange, input)
     );
     ",
+    // 4: what incremental pulls remember per source, dataflow and key: when the
+    // last pull succeeded (the next one asks for updatedAfter it) and the
+    // validators the source sent (ETag, Last-Modified) for a conditional GET.
+    "
+    CREATE TABLE pull_state (
+        source TEXT NOT NULL,
+        dataflow TEXT NOT NULL,
+        key TEXT NOT NULL,
+        last_success INTEGER NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        observations INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (source, dataflow, key)
+    );
+    ",
 ];
 
 /// The schema version this build writes.
