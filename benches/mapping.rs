@@ -24,7 +24,7 @@ use sdmx_gateway::structure::Registry;
 use sdmx_gateway::validate::{Options, Schema, Validator, validate};
 
 const DATAFLOW: &str = "ILO:DF_MST_NCTE_SEX_CCT_NB(1.0)";
-const YEARS: std::ops::RangeInclusive<u32> = 2021..=2024;
+const YEARS: std::ops::RangeInclusive<u32> = 2020..=2024;
 
 const MAPPING: &str = r#"
 # Illustrative benchmark table: long, one row per observation, sorted by series.
@@ -204,7 +204,7 @@ fn names(registry: &Registry, dim: &str) -> Vec<String> {
         .collect()
 }
 
-/// Writes a long table sorted by series: country × citizenship × sex, four
+/// Writes a long table sorted by series: country × citizenship × sex, five
 /// years each, labels as a national office would write them (names, not
 /// codes), values in persons with thousands separators, the last year
 /// provisional.
