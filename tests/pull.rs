@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -305,7 +305,7 @@ fn cli_names_an_unknown_source_and_refuses_a_bad_since() {
     let dir = temp_dir("pull-cli-errors");
     std::fs::write(
         dir.join("gateway.toml"),
-        "[sources.office]\nkind = \"sdmx-rest\"\nurl = \"http://127.0.0.1:9/\"\n",
+        "[sources.office]\nkind = \"sdmx-rest\"\nurl = \"http://127.0.0.1:9/\"\nretry = { max_attempts = 2, initial_delay_ms = 10 }\n",
     )
     .unwrap();
     let (code, _, stderr) = pull_cli(&dir, &["nope", "DF_MNA_OEMP_SEX_CDS_NB"]);
@@ -373,7 +373,7 @@ fn too_large_queries_split_by_key_then_by_period_and_every_observation_arrives_o
     assert_eq!(got_values, want);
     // First the whole key (413), then halves by key, then by years.
     assert!(
-        report.requests[0].ends_with(&format!("/{}", key.replace('+', "+"))),
+        report.requests[0].ends_with(&format!("/{key}")),
         "{:?}",
         report.requests[0]
     );
@@ -990,5 +990,4 @@ fn sources_refuse_unknown_fields_and_missing_mappings() {
             .to_string()
             .contains("http")
     );
-    let _ = PathBuf::new();
 }
