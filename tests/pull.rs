@@ -991,3 +991,33 @@ fn sources_refuse_unknown_fields_and_missing_mappings() {
             .contains("http")
     );
 }
+
+#[test]
+fn a_recorded_json_stat2_answer_becomes_a_long_table() {
+    // Statistics Finland's answer: 3 years × 3 sexes × 10 age groups × 1 content.
+    let doc = std::fs::read(util::fixture("pxweb/response_fi.json")).unwrap();
+    let mut out = Vec::new();
+    let rows = sdmx_gateway::source::jsonstat2_to_csv(&doc, &mut out).unwrap();
+    assert_eq!(rows, 90);
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "År,Vuosi code,Kön,Sukupuoli code,Ålder,Ikä code,Uppgifter,Tiedot code,value,status"
+    );
+    // Row-major: the last dimension varies fastest; values in document order.
+    assert_eq!(
+        lines[1],
+        "2020,2020,Totalt,SSS,20 - 24,20-24,Befolkning 31.12.,vaesto,308410,"
+    );
+    assert_eq!(
+        lines[2],
+        "2020,2020,Totalt,SSS,25 - 29,25-29,Befolkning 31.12.,vaesto,352990,"
+    );
+    assert!(
+        lines[11].starts_with("2020,2020,Män,1,20 - 24,"),
+        "{}",
+        lines[11]
+    );
+    assert_eq!(lines.len(), 91);
+}

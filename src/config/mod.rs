@@ -183,6 +183,11 @@ mod tests {
         let c =
             Config::parse(include_str!("../../samples/config/gateway.toml"), "example").unwrap();
         assert_eq!(c.providers.len(), 2);
+        assert_eq!(c.sources.len(), 4);
+        for (name, source) in &c.sources {
+            crate::source::Source::from_config(name, source)
+                .unwrap_or_else(|e| panic!("shipped source {name}: {e}"));
+        }
         assert_eq!(
             c.providers[0].token_sha256,
             crate::store::sha256_hex(b"change-me-phl")
