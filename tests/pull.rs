@@ -301,6 +301,59 @@ fn cli_pulls_from_serve_over_1_5_into_a_file_and_over_2_into_a_store_then_increm
 }
 
 #[test]
+fn structures_are_pulled_over_1_5_and_2_and_read_before_they_are_kept() {
+    let dir = temp_dir("pull-dsd");
+    let serve = Serve::start(&dir, "");
+    std::fs::write(
+        dir.join("gateway.toml"),
+        format!(
+            "[sources.office15]\nkind = \"sdmx-rest\"\nurl = \"{0}\"\napi = \"1.5\"\n\n[sources.office2]\nkind = \"sdmx-rest\"\nurl = \"{0}\"\n",
+            serve.base
+        ),
+    )
+    .unwrap();
+    for (source, path) in [
+        (
+            "office15",
+            "/dataflow/ILO/DF_MNA_OEMP_SEX_CDS_NB/1.0?references=all",
+        ),
+        (
+            "office2",
+            "/structure/dataflow/ILO/DF_MNA_OEMP_SEX_CDS_NB/1.0?references=all",
+        ),
+    ] {
+        let out = dir.join(format!("{source}.xml"));
+        let (code, stdout, stderr) = pull_cli(
+            &dir,
+            &[source, FLOW, "--dsd", "-o", out.to_str().unwrap(), "--json"],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v["url"], format!("{}{path}", serve.base));
+        assert_eq!(v["format"], "sdmx-ml-2.1");
+        // The dataflow, its DSD and the codelists it uses at least.
+        assert!(v["artefacts"].as_u64().unwrap() >= 5, "{v}");
+        // What was written is what sdmxgw reads as structures.
+        let check = util::sdmxgw()
+            .args(["structure", "list", "--type", "dataflow", "--structure"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let listed = String::from_utf8_lossy(&check.stdout);
+        assert!(listed.contains("DF_MNA_OEMP_SEX_CDS_NB"), "{listed}");
+    }
+    // An unknown dataflow: the error names the source, the URL and what to do.
+    let (code, _, stderr) = pull_cli(&dir, &["office15", "ILO:DF_NOPE(1.0)", "--dsd"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("source office15")
+            && stderr.contains("/dataflow/ILO/DF_NOPE/1.0")
+            && stderr.contains("check its id"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn cli_names_an_unknown_source_and_refuses_a_bad_since() {
     let dir = temp_dir("pull-cli-errors");
     std::fs::write(
@@ -652,6 +705,20 @@ fn a_refused_format_falls_back_to_the_next() {
     assert!(
         e.contains("source s406") && e.contains("406") && e.contains("formats = ["),
         "{e}"
+    );
+    // Structures: every format refused, each asked once.
+    let e = rest(&base, "s406", "")
+        .pull_structures(rt.handle(), FLOW)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("every structure format asked (sdmx-ml-2.1, sdmx-ml-3.0, sdmx-json)"),
+        "{e}"
+    );
+    assert_eq!(
+        f.seen("/s406/dataflow/ILO/DF_MNA_OEMP_SEX_CDS_NB/1.0")
+            .len(),
+        3
     );
 }
 
