@@ -588,11 +588,14 @@ async fn fake(State(f): State<Fake>, req: Request) -> Response {
                 .into_response()
         }
         "gzip" => ([(header::CONTENT_TYPE, csv_ct)], f.csv.as_ref().clone()).into_response(),
-        "files" => (
-            [(header::CONTENT_TYPE, "text/csv")],
-            std::fs::read(root().join("samples/tables/phl-deployments-illustrative.csv")).unwrap(),
-        )
-            .into_response(),
+        "files" => {
+            let file = path.rsplit('/').next().unwrap_or_default();
+            (
+                [(header::CONTENT_TYPE, "application/octet-stream")],
+                std::fs::read(root().join("samples/tables").join(file)).unwrap_or_default(),
+            )
+                .into_response()
+        }
         "pxweb" => {
             let file = if parts.method == axum::http::Method::GET {
                 "openstat-ofw-meta.json"
@@ -1087,4 +1090,56 @@ fn a_recorded_json_stat2_answer_becomes_a_long_table() {
         lines[11]
     );
     assert_eq!(lines.len(), 91);
+}
+
+#[test]
+fn an_xlsx_file_over_http_is_mapped() {
+    let rt = runtime();
+    let (base, _f) = start_fake(&rt);
+    let mapping = root().join("samples/mappings/tha-work-permits.toml");
+    let src = source(
+        "tha-table",
+        &format!(
+            "kind = \"file\"\nurl = \"{base}/files/tha-work-permits-illustrative.xlsx\"\nmapping = {:?}\n",
+            mapping.display().to_string()
+        ),
+    );
+    let mut sink = CollectSink::default();
+    let report = src
+        .pull(
+            rt.handle(),
+            &PullRequest::new("", "all"),
+            registry(),
+            &mut sink,
+        )
+        .unwrap();
+    assert_eq!(report.format.as_deref(), Some("xlsx"));
+    assert_eq!(report.dataflow, "ILO:DF_MST_NCTE_SEX_CCT_NB(1.0)");
+    // The same observations `sdmxgw map` makes from the file itself.
+    let mapped = util::sdmxgw()
+        .current_dir(root())
+        .args(["map", "--mapping"])
+        .arg(&mapping)
+        .output()
+        .unwrap();
+    assert!(mapped.status.success());
+    let got = sink.collected.flat();
+    assert_eq!(got.len(), 36);
+    let reg = registry();
+    let flow = reg.dataflow("ILO:DF_MST_NCTE_SEX_CCT_NB(1.0)").unwrap();
+    let dsd = reg.structure_of(flow).unwrap();
+    let usage = StructureUse::Dataflow(flow.meta.reference(ArtefactClass::Dataflow));
+    let mut r = open_reader(
+        DataFormat::Csv10,
+        &mapped.stdout[..],
+        ReadOptions {
+            source: "map",
+            dsd: Some(dsd),
+            structure: Some(&usage),
+        },
+    )
+    .unwrap();
+    let mut want = CollectSink::default();
+    pump(&mut r, &mut want).unwrap();
+    assert_eq!(values(&got), values(&want.collected.flat()));
 }
