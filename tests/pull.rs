@@ -596,6 +596,11 @@ async fn fake(State(f): State<Fake>, req: Request) -> Response {
             )
                 .into_response()
         }
+        "pxweb" if seen.body.contains("\"format\":\"csv\"") => (
+            [(header::CONTENT_TYPE, "text/csv")],
+            std::fs::read(root().join("samples/tables/phl-deployments-illustrative.csv")).unwrap(),
+        )
+            .into_response(),
         "pxweb" => {
             let file = if parts.method == axum::http::Method::GET {
                 "openstat-ofw-meta.json"
@@ -1142,4 +1147,43 @@ fn an_xlsx_file_over_http_is_mapped() {
     let mut want = CollectSink::default();
     pump(&mut r, &mut want).unwrap();
     assert_eq!(values(&got), values(&want.collected.flat()));
+}
+
+#[test]
+fn a_pxweb_csv_answer_is_mapped_as_it_comes() {
+    let rt = runtime();
+    let (base, f) = start_fake(&rt);
+    // The CSV answer here is the Philippine-style wide table; its mapping reads it.
+    let mapping = root().join("samples/mappings/phl-deployments.toml");
+    let src = source(
+        "psa-csv",
+        &format!(
+            "kind = \"pxweb\"\nurl = \"{base}/pxweb/api/v1/en/DB/LFS/OFW2.px\"\nresponse = \"csv\"\nmapping = {:?}\n",
+            mapping.display().to_string()
+        ),
+    );
+    let mut sink = CollectSink::default();
+    let report = src
+        .pull(
+            rt.handle(),
+            &PullRequest::new(FLOW, "all"),
+            registry(),
+            &mut sink,
+        )
+        .unwrap();
+    assert_eq!(report.format.as_deref(), Some("csv"));
+    let post: serde_json::Value =
+        serde_json::from_str(&f.seen("/pxweb").last().unwrap().body).unwrap();
+    assert_eq!(post["response"]["format"], "csv");
+    let mapped = util::sdmxgw()
+        .current_dir(root())
+        .args(["map", "--mapping"])
+        .arg(&mapping)
+        .output()
+        .unwrap();
+    assert!(mapped.status.success());
+    assert_eq!(
+        values(&sink.collected.flat()),
+        values(&flat(&mapped.stdout, DataFormat::Csv10))
+    );
 }
