@@ -12,6 +12,7 @@
 mod hash;
 mod ingest;
 mod json;
+mod outbox;
 mod period;
 mod query;
 mod reader;
@@ -26,6 +27,7 @@ use crate::data::{DataError, DataReader, DataSink};
 
 pub use hash::{HashHandle, HashingReader, sha256_hex};
 pub use ingest::Ingest;
+pub use outbox::{NewOutboxEntry, OutboxRecord, OutboxState};
 pub use period::{PeriodRange, parse_period};
 pub use query::{
     Availability, CoverageRow, DataQuery, Detail, DimensionValues, KeyFilter, QueryError,
