@@ -27,6 +27,7 @@ pub mod mapping;
 pub mod model;
 pub mod push;
 pub mod server;
+pub mod source;
 pub mod store;
 pub mod structure;
 pub mod transport;

@@ -94,6 +94,7 @@ impl Pull for FilePull {
                 source: path.display().to_string(),
                 format: None,
             },
+            remember: None,
         })
     }
 }

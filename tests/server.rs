@@ -268,14 +268,12 @@ fn data_query_parameters_select() {
             "{dim}"
         );
     }
-    assert_eq!(
-        s.get(
-            &format!("/data/{FLOW}/all?dimensionAtObservation=NOPE"),
-            None
-        )
-        .0,
-        400
+    // A dimension the DSD lacks is a semantic error: 403 with code 150.
+    let (status, _, body) = s.get(
+        &format!("/data/{FLOW}/all?dimensionAtObservation=NOPE"),
+        None,
     );
+    assert_eq!((status, error_code(&body).as_str()), (403, "150"), "{body}");
     let (status, _, body) = s.get(&format!("/data/{FLOW}/all?detail=serieskeysonly"), None);
     assert_eq!(status, 200, "{body}");
     assert!(

@@ -36,6 +36,8 @@ pub struct Config {
     pub providers: Vec<Provider>,
     /// Scheduled exchanges (`[exchanges.NAME]`), in file order.
     pub exchanges: IndexMap<String, ExchangeConfig>,
+    /// Where data is pulled from (`[sources.NAME]`), in file order.
+    pub sources: IndexMap<String, crate::source::SourceConfig>,
     /// Where `push` and exchanges deliver (`[targets.NAME]`), in file order.
     pub targets: IndexMap<String, TargetConfig>,
 }
@@ -52,6 +54,7 @@ impl Default for Config {
             token_gated_reads: false,
             providers: Vec::new(),
             exchanges: IndexMap::new(),
+            sources: IndexMap::new(),
             targets: IndexMap::new(),
         }
     }
@@ -153,7 +156,7 @@ impl Config {
 
     /// The names of the defined `[sources.NAME]`.
     pub fn source_names(&self) -> Vec<&str> {
-        Vec::new()
+        self.sources.keys().map(String::as_str).collect()
     }
 
     /// The names of the defined `[targets.NAME]`.

@@ -24,6 +24,10 @@ pub struct Opened<'a> {
     pub sha256: Option<String>,
     /// The message.
     pub body: Body<'a>,
+    /// What an incremental pull remembers once the message was moved
+    /// completely (stored and delivered), so the next pull asks only for
+    /// what changed after it.
+    pub remember: Option<crate::store::PullState>,
 }
 
 /// A message's content.
@@ -40,6 +44,8 @@ pub enum Body<'a> {
         /// Its format; `None` = detect from the content.
         format: Option<crate::format::DataFormat>,
     },
+    /// The source said nothing changed since the last pull (HTTP 304).
+    Unchanged,
 }
 
 /// Fetches pulled data: the seam the pull sources (`[sources.NAME]`) fill.
@@ -136,6 +142,7 @@ pub fn open_table<'r>(path: &Path, registry: &'r Registry) -> Result<Opened<'r>,
         dataflow: reference.short(),
         sha256: Some(hasher.hex()),
         body: Body::Events(Box::new(map()?)),
+        remember: None,
     })
 }
 

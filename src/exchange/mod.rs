@@ -12,8 +12,10 @@ pub mod coverage;
 pub mod deliver;
 pub mod gate;
 pub mod input;
+pub mod pulls;
 pub mod runner;
 pub mod scheduler;
+pub mod view;
 
 pub use deliver::{Deliver, Spooled};
 pub use input::{Body, Input, Opened, Pull};

@@ -172,7 +172,11 @@ impl Runner<'_> {
     ) -> Result<InputResult, ExchangeError> {
         let label = input.label();
         let opened = self.open(input)?;
-        let (dataflow, body) = (opened.dataflow, opened.body);
+        let (dataflow, body, remember) = (opened.dataflow, opened.body, opened.remember);
+        if matches!(body, Body::Unchanged) {
+            tracing::info!(exchange = name, input = %label, "the source has nothing new");
+            return Ok(InputResult::default());
+        }
         let (sha256, mut body) = match (opened.sha256, body) {
             (Some(sha), body) => (sha, body),
             (
@@ -190,7 +194,7 @@ impl Runner<'_> {
                     format,
                 },
             ),
-            (None, Body::Events(_)) => {
+            (None, Body::Events(_) | Body::Unchanged) => {
                 return Err(ExchangeError::Internal(format!(
                     "{label}: an event stream came without its content hash"
                 )));
@@ -325,6 +329,9 @@ impl Runner<'_> {
             }
         }
         store.record_input(name, &label, &sha256, now_micros())?;
+        if let Some(state) = remember {
+            store.record_pull(&state)?;
+        }
         Ok(result)
     }
 }
@@ -364,6 +371,9 @@ fn open_body<'b>(
     use std::io::{BufReader, Read, Seek, SeekFrom};
     match body {
         Body::Events(reader) => Ok(Box::new(Borrowed(&mut **reader))),
+        Body::Unchanged => Err(ExchangeError::Internal(
+            "an unchanged body has no events".into(),
+        )),
         Body::File {
             file,
             source,

@@ -20,7 +20,8 @@ use super::AppState;
 use super::error::ApiError;
 
 /// Finds a dataflow from a 1.5 flow reference (`ID`, `AGENCY,ID`,
-/// `AGENCY,ID,VERSION`) or 2.x parts.
+/// `AGENCY,ID,VERSION`) or 2.x parts. A missing agency or a `latest`/`~`/`+`
+/// version picks the highest version; a given agency or version must match.
 pub fn resolve_flow<'r>(
     registry: &'r Registry,
     agency: Option<&str>,
@@ -28,19 +29,26 @@ pub fn resolve_flow<'r>(
     version: Option<&str>,
 ) -> Result<(&'r Dataflow, &'r DataStructure), ApiError> {
     let agency = agency.filter(|a| !matches!(*a, "all" | "*"));
-    let version = version.filter(|v| !matches!(*v, "latest" | "~" | "all" | "*"));
-    let query = match (agency, version) {
-        (Some(a), Some(v)) => format!("{a}:{id}({v})"),
-        (Some(a), None) => format!("{a}:{id}"),
-        _ => id.to_owned(),
-    };
+    let version = version.filter(|v| !matches!(*v, "latest" | "~" | "+" | "all" | "*"));
+    let label = format!(
+        "{}{id}{}",
+        agency.map(|a| format!("{a}:")).unwrap_or_default(),
+        version.map(|v| format!("({v})")).unwrap_or_default()
+    );
     let flow = registry
-        .dataflow(&query)
-        .or_else(|_| registry.dataflow(id))
-        .map_err(|e| ApiError::no_results(format!("dataflow {query}: {e}")))?;
+        .structures()
+        .dataflows
+        .iter()
+        .filter(|f| {
+            f.meta.id == id
+                && agency.is_none_or(|a| f.meta.agency == a)
+                && version.is_none_or(|v| f.meta.version.to_string() == v)
+        })
+        .max_by(|a, b| a.meta.version.cmp(&b.meta.version))
+        .ok_or_else(|| ApiError::no_results(format!("dataflow {label} is not served here")))?;
     let dsd = registry
         .structure_of(flow)
-        .map_err(|e| ApiError::internal(format!("dataflow {query}: {e}")))?;
+        .map_err(|e| ApiError::internal(format!("dataflow {label}: {e}")))?;
     Ok((flow, dsd))
 }
 
@@ -70,17 +78,27 @@ pub fn build_query(
     dsd: &DataStructure,
     key: &str,
     params: &HashMap<String, String>,
+    v2: bool,
 ) -> Result<DataQuery, ApiError> {
     let short = flow.meta.reference(ArtefactClass::Dataflow).short();
     let mut q = DataQuery::dataflow(short.clone());
+    if v2 && key.contains(',') {
+        return Err(ApiError::not_implemented(
+            "several keys in one query are not supported: give one key, or use c[DIM]=A,B",
+        ));
+    }
     q.key = KeyFilter::parse(key).map_err(|e| ApiError::syntax(e.to_string()))?;
     let dims = key_dimensions(dsd);
+    // REST 2.x: dimensions left off at the end of a key are wildcards.
+    if v2 && !q.key.positions.is_empty() && q.key.positions.len() < dims.len() {
+        q.key.positions.resize(dims.len(), Default::default());
+    }
     // 2.x component filters: c[DIM]=A,B
     let mut sets = Vec::new();
     for (k, v) in params {
         if let Some(dim) = k.strip_prefix("c[").and_then(|r| r.strip_suffix(']')) {
             if !dims.iter().any(|d| d == dim) {
-                return Err(ApiError::syntax(format!(
+                return Err(ApiError::semantic(format!(
                     "c[{dim}]: the dataflow has no dimension {dim}"
                 )));
             }
@@ -194,6 +212,7 @@ pub async fn respond(
     key: String,
     params: HashMap<String, String>,
     format: DataFormat,
+    v2: bool,
 ) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let (status_tx, status_rx) = oneshot::channel::<Result<(), ApiError>>();
@@ -206,6 +225,7 @@ pub async fn respond(
             &key,
             &params,
             format,
+            v2,
             tx.clone(),
             &mut status_tx,
         );
@@ -246,6 +266,7 @@ fn stream(
     key: &str,
     params: &HashMap<String, String>,
     format: DataFormat,
+    v2: bool,
     tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
     status: &mut Option<oneshot::Sender<Result<(), ApiError>>>,
 ) -> Result<(), ApiError> {
@@ -255,7 +276,7 @@ fn stream(
         &flow_ref.1,
         flow_ref.2.as_deref(),
     )?;
-    let query = build_query(flow, dsd, key, params)?;
+    let query = build_query(flow, dsd, key, params, v2)?;
     let store =
         SqliteStore::open(&state.config.store).map_err(|e| ApiError::internal(e.to_string()))?;
     let store_err = |e: crate::store::StoreError| match e {
@@ -281,7 +302,7 @@ fn stream(
     if let Some(ObsDimension::Dimension(d)) = &obs_dim {
         match dsd.dimension(d) {
             None => {
-                return Err(ApiError::syntax(format!(
+                return Err(ApiError::semantic(format!(
                     "dimensionAtObservation={d}: the DSD has no such dimension"
                 )));
             }
@@ -345,6 +366,7 @@ pub fn availability(
     flow_ref: &(Option<String>, String, Option<String>),
     key: &str,
     params: &HashMap<String, String>,
+    v2: bool,
 ) -> Result<Response, ApiError> {
     let (flow, dsd) = resolve_flow(
         &state.registry,
@@ -352,7 +374,7 @@ pub fn availability(
         &flow_ref.1,
         flow_ref.2.as_deref(),
     )?;
-    let query = build_query(flow, dsd, key, params)?;
+    let query = build_query(flow, dsd, key, params, v2)?;
     let store =
         SqliteStore::open(&state.config.store).map_err(|e| ApiError::internal(e.to_string()))?;
     let avail = crate::store::Store::availability(&store, &query)

@@ -32,6 +32,11 @@ impl ApiError {
     pub fn syntax(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, 140, message)
     }
+    /// 150 Semantic error (403): a well-formed query names what the
+    /// structure does not have (REST 1.5's mapping; 2.x lists 403 as well).
+    pub fn semantic(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, 150, message)
+    }
     /// 406 Not acceptable.
     pub fn not_acceptable(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::NOT_ACCEPTABLE, 406, message)

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{ArtefactRef, DataStructure, MaintainableMeta, Structures};
+use crate::model::{ArtefactRef, ConstraintRole, DataStructure, MaintainableMeta, Structures};
 use crate::structure::{MessageHeader, Registry};
 
 use super::error::ApiError;
@@ -20,14 +20,17 @@ pub enum Kind {
     Codelist,
     /// Concept schemes.
     ConceptScheme,
-    /// Content / data constraints.
-    Constraint,
+    /// Content / data constraints; with a role, only those (`actualconstraint`,
+    /// `allowedconstraint`).
+    Constraint(Option<ConstraintRole>),
     /// Data provider schemes.
     DataProviderScheme,
     /// Agency schemes.
     AgencyScheme,
     /// Provision agreements.
     ProvisionAgreement,
+    /// Every type (1.5 `/structure`, 2.x `/structure/*`).
+    Any,
 }
 
 impl Kind {
@@ -38,14 +41,61 @@ impl Kind {
             "datastructure" => Kind::DataStructure,
             "codelist" => Kind::Codelist,
             "conceptscheme" => Kind::ConceptScheme,
-            "contentconstraint" | "dataconstraint" => Kind::Constraint,
+            "contentconstraint" | "dataconstraint" => Kind::Constraint(None),
+            "actualconstraint" => Kind::Constraint(Some(ConstraintRole::Actual)),
+            "allowedconstraint" => Kind::Constraint(Some(ConstraintRole::Allowed)),
             "dataproviderscheme" => Kind::DataProviderScheme,
             "agencyscheme" => Kind::AgencyScheme,
             "provisionagreement" => Kind::ProvisionAgreement,
+            "*" | "structure" => Kind::Any,
             _ => return None,
         })
     }
+
+    /// Whether item queries (`…/{version}/{itemID}`) apply to this kind.
+    pub fn is_item_scheme(self) -> bool {
+        matches!(
+            self,
+            Kind::Codelist | Kind::ConceptScheme | Kind::AgencyScheme | Kind::DataProviderScheme
+        )
+    }
 }
+
+/// Structure and item-scheme types of SDMX REST 1.5 and 2.x that this gateway
+/// does not serve: queries for them answer 501 (not 404), as the standard asks.
+pub const UNSERVED: &[&str] = &[
+    "metadatastructure",
+    "metadataflow",
+    "structureset",
+    "process",
+    "categorisation",
+    "attachmentconstraint",
+    "metadataconstraint",
+    "categoryscheme",
+    "hierarchicalcodelist",
+    "hierarchy",
+    "hierarchyassociation",
+    "organisationscheme",
+    "dataconsumerscheme",
+    "organisationunitscheme",
+    "transformationscheme",
+    "rulesetscheme",
+    "userdefinedoperatorscheme",
+    "customtypescheme",
+    "namepersonalisationscheme",
+    "namealiasscheme",
+    "vtlmappingscheme",
+    "valuelist",
+    "structuremap",
+    "representationmap",
+    "conceptschememap",
+    "categoryschememap",
+    "organisationschememap",
+    "reportingtaxonomymap",
+    "metadataproviderscheme",
+    "reportingtaxonomy",
+    "metadataprovisionagreement",
+];
 
 /// The 1.5 resources the server answers.
 pub const RESOURCES: &[&str] = &[
@@ -54,9 +104,66 @@ pub const RESOURCES: &[&str] = &[
     "codelist",
     "conceptscheme",
     "contentconstraint",
+    "actualconstraint",
+    "allowedconstraint",
     "dataproviderscheme",
     "agencyscheme",
     "provisionagreement",
+];
+
+/// The `references` values of the specifications (1.5 and 2.x) that name a
+/// structure type: valid requests this gateway does not implement (501).
+const TYPED_REFERENCES: &[&str] = &[
+    "datastructure",
+    "metadatastructure",
+    "categoryscheme",
+    "conceptscheme",
+    "codelist",
+    "hierarchicalcodelist",
+    "hierarchy",
+    "hierarchyassociation",
+    "organisationscheme",
+    "agencyscheme",
+    "dataproviderscheme",
+    "dataconsumerscheme",
+    "organisationunitscheme",
+    "dataflow",
+    "metadataflow",
+    "reportingtaxonomy",
+    "provisionagreement",
+    "structureset",
+    "process",
+    "categorisation",
+    "contentconstraint",
+    "actualconstraint",
+    "allowedconstraint",
+    "attachmentconstraint",
+    "dataconstraint",
+    "metadataconstraint",
+    "transformationscheme",
+    "rulesetscheme",
+    "userdefinedoperatorscheme",
+    "customtypescheme",
+    "namepersonalisationscheme",
+    "namealiasscheme",
+    "valuelist",
+    "structuremap",
+    "representationmap",
+    "conceptschememap",
+    "categoryschememap",
+    "organisationschememap",
+    "reportingtaxonomymap",
+    "ancestors",
+];
+
+/// `detail` values of the specifications other than `full`.
+const OTHER_DETAILS: &[&str] = &[
+    "allstubs",
+    "referencestubs",
+    "referencepartial",
+    "allcompletestubs",
+    "referencecompletestubs",
+    "raw",
 ];
 
 fn part_matches(pattern: &str, value: &str) -> bool {
@@ -164,64 +271,168 @@ fn add_dsd_children(all: &Structures, dsd: &DataStructure, out: &mut Structures)
     }
 }
 
+/// What `references` asks for, once checked.
+#[derive(Debug, Clone, Copy, Default)]
+struct References {
+    children: bool,
+    descendants: bool,
+    parents: bool,
+}
+
+fn parse_references(value: &str) -> Result<References, ApiError> {
+    let mut r = References::default();
+    for v in value
+        .split([',', '+'])
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        match v {
+            "none" => {}
+            "children" => r.children = true,
+            "descendants" => r.descendants = true,
+            "parents" | "parentsandsiblings" => r.parents = true,
+            "all" => {
+                r.descendants = true;
+                r.parents = true;
+            }
+            t if TYPED_REFERENCES.contains(&t) => {
+                return Err(ApiError::not_implemented(format!(
+                    "references={t} is not supported: use none, parents, parentsandsiblings, children, descendants or all"
+                )));
+            }
+            other => {
+                return Err(ApiError::syntax(format!(
+                    "references={other} is not a references value: use none, parents, parentsandsiblings, children, descendants or all"
+                )));
+            }
+        }
+    }
+    Ok(r)
+}
+
+fn check_detail(detail: &str) -> Result<(), ApiError> {
+    match detail {
+        "full" | "" => Ok(()),
+        d if OTHER_DETAILS.contains(&d) => Err(ApiError::not_implemented(format!(
+            "detail={d} is not supported: only detail=full"
+        ))),
+        d => Err(ApiError::syntax(format!(
+            "detail={d} is not a structure detail value: use full"
+        ))),
+    }
+}
+
+/// Keeps only the items named by an item query (`all`/`*` keep every item);
+/// schemes left without items are dropped.
+fn filter_items(out: &mut Structures, items: &str) {
+    if matches!(items, "all" | "*") {
+        return;
+    }
+    let wanted: Vec<&str> = items.split([',', '+']).collect();
+    let keep = |id: &str| wanted.contains(&id);
+    for c in &mut out.codelists {
+        c.codes.retain(|i| keep(&i.id));
+        c.is_partial = Some(true);
+    }
+    out.codelists.retain(|c| !c.codes.is_empty());
+    for c in &mut out.concept_schemes {
+        c.concepts.retain(|i| keep(&i.item.id));
+    }
+    out.concept_schemes.retain(|c| !c.concepts.is_empty());
+    for a in &mut out.agency_schemes {
+        a.agencies.retain(|i| keep(&i.item.id));
+    }
+    out.agency_schemes.retain(|a| !a.agencies.is_empty());
+    for p in &mut out.data_provider_schemes {
+        p.providers.retain(|i| keep(&i.item.id));
+    }
+    out.data_provider_schemes
+        .retain(|p| !p.providers.is_empty());
+}
+
+/// The artefacts a structure query selects.
+pub struct Selection<'a> {
+    /// The artefact type.
+    pub kind: Kind,
+    /// Agency (`all`, `*`, or a list).
+    pub agency: &'a str,
+    /// Id (`all`, `*`, or a list).
+    pub id: &'a str,
+    /// Version (`all`, `*`, `latest`, `~`, or a list).
+    pub version: &'a str,
+    /// Item ids for item-scheme queries.
+    pub items: Option<&'a str>,
+}
+
 /// Answers a structure query with the message bytes.
 pub fn query(
     registry: &Registry,
-    kind: Kind,
-    agency: &str,
-    id: &str,
-    version: &str,
+    sel: &Selection<'_>,
     params: &HashMap<String, String>,
     format: StructureFormat,
 ) -> Result<Vec<u8>, ApiError> {
-    let detail = params.get("detail").map_or("full", String::as_str);
-    if detail != "full" {
-        return Err(ApiError::not_implemented(format!(
-            "detail={detail} is not supported: only detail=full"
-        )));
+    let Selection {
+        kind,
+        agency,
+        id,
+        version,
+        items,
+    } = *sel;
+    check_detail(params.get("detail").map_or("full", String::as_str))?;
+    if params.contains_key("asOf") {
+        return Err(ApiError::not_implemented(
+            "asOf is not supported: the gateway keeps only the current structures",
+        ));
     }
-    let references = params.get("references").map_or("none", String::as_str);
-    if !matches!(
-        references,
-        "none" | "children" | "descendants" | "all" | "parents" | "parentsandsiblings"
-    ) {
-        return Err(ApiError::not_implemented(format!(
-            "references={references} is not supported: use none, parents, children, descendants or all"
-        )));
-    }
+    let refs = parse_references(params.get("references").map_or("none", String::as_str))?;
     let all = registry.structures();
     let mut out = Structures::default();
-    match kind {
-        Kind::Dataflow => out.dataflows = select(&all.dataflows, |x| &x.meta, agency, id, version),
-        Kind::DataStructure => {
-            out.data_structures = select(&all.data_structures, |x| &x.meta, agency, id, version)
+    let any = kind == Kind::Any;
+    if any || kind == Kind::Dataflow {
+        out.dataflows = select(&all.dataflows, |x| &x.meta, agency, id, version);
+    }
+    if any || kind == Kind::DataStructure {
+        out.data_structures = select(&all.data_structures, |x| &x.meta, agency, id, version);
+    }
+    if any || kind == Kind::Codelist {
+        out.codelists = select(&all.codelists, |x| &x.meta, agency, id, version);
+    }
+    if any || kind == Kind::ConceptScheme {
+        out.concept_schemes = select(&all.concept_schemes, |x| &x.meta, agency, id, version);
+    }
+    if let Kind::Constraint(role) = kind {
+        out.constraints = select(&all.constraints, |x| &x.meta, agency, id, version);
+        if let Some(role) = role {
+            out.constraints.retain(|c| c.role == role);
         }
-        Kind::Codelist => out.codelists = select(&all.codelists, |x| &x.meta, agency, id, version),
-        Kind::ConceptScheme => {
-            out.concept_schemes = select(&all.concept_schemes, |x| &x.meta, agency, id, version)
-        }
-        Kind::Constraint => {
-            out.constraints = select(&all.constraints, |x| &x.meta, agency, id, version)
-        }
-        Kind::DataProviderScheme => {
-            out.data_provider_schemes =
-                select(&all.data_provider_schemes, |x| &x.meta, agency, id, version)
-        }
-        Kind::AgencyScheme => {
-            out.agency_schemes = select(&all.agency_schemes, |x| &x.meta, agency, id, version)
-        }
-        Kind::ProvisionAgreement => {
-            out.provision_agreements =
-                select(&all.provision_agreements, |x| &x.meta, agency, id, version)
-        }
+    } else if any {
+        out.constraints = select(&all.constraints, |x| &x.meta, agency, id, version);
+    }
+    if any || kind == Kind::DataProviderScheme {
+        out.data_provider_schemes =
+            select(&all.data_provider_schemes, |x| &x.meta, agency, id, version);
+    }
+    if any || kind == Kind::AgencyScheme {
+        out.agency_schemes = select(&all.agency_schemes, |x| &x.meta, agency, id, version);
+    }
+    if any || kind == Kind::ProvisionAgreement {
+        out.provision_agreements =
+            select(&all.provision_agreements, |x| &x.meta, agency, id, version);
+    }
+    if let Some(items) = items {
+        filter_items(&mut out, items);
     }
     if out == Structures::default() {
+        let what = match items {
+            Some(i) => format!(" with items {i}"),
+            None => String::new(),
+        };
         return Err(ApiError::no_results(format!(
-            "no {kind:?} matches agency {agency}, id {id}, version {version}"
+            "no {kind:?} matches agency {agency}, id {id}, version {version}{what}"
         )));
     }
-    let children = matches!(references, "children" | "descendants" | "all");
-    let parents = matches!(references, "parents" | "parentsandsiblings" | "all");
+    let children = refs.children || refs.descendants;
+    let parents = refs.parents;
     if children {
         let flows = out.dataflows.clone();
         for f in &flows {
@@ -232,7 +443,7 @@ pub fn query(
             }
         }
         // Children of a dataflow stop at the DSD; descendants go on.
-        if kind != Kind::Dataflow || references != "children" {
+        if kind != Kind::Dataflow || refs.descendants {
             let dsds = out.data_structures.clone();
             for d in &dsds {
                 add_dsd_children(all, d, &mut out);

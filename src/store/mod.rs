@@ -14,6 +14,7 @@ mod ingest;
 mod json;
 mod outbox;
 mod period;
+mod pull_state;
 mod query;
 mod reader;
 mod runs;
@@ -29,6 +30,7 @@ pub use hash::{HashHandle, HashingReader, sha256_hex};
 pub use ingest::Ingest;
 pub use outbox::{NewOutboxEntry, OutboxRecord, OutboxState};
 pub use period::{PeriodRange, parse_period};
+pub use pull_state::PullState;
 pub use query::{
     Availability, CoverageRow, DataQuery, Detail, DimensionValues, KeyFilter, QueryError,
 };

@@ -91,7 +91,22 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (exchange, input)
     );
     ",
-    // 4: the outbox of messages to push: stored before the first attempt,
+    // 4: what incremental pulls remember per source, dataflow and key: when the
+    // last pull succeeded (the next one asks for updatedAfter it) and the
+    // validators the source sent (ETag, Last-Modified) for a conditional GET.
+    "
+    CREATE TABLE pull_state (
+        source TEXT NOT NULL,
+        dataflow TEXT NOT NULL,
+        key TEXT NOT NULL,
+        last_success INTEGER NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        observations INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (source, dataflow, key)
+    );
+    ",
+    // 5: the outbox of messages to push: stored before the first attempt,
     // one row per (target, content), with the collector's receipt once
     // acknowledged.
     "
