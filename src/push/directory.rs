@@ -182,11 +182,21 @@ fn sha256_file(path: &Path) -> Result<String, String> {
 }
 
 fn temp_in(dir: &Path) -> Result<tempfile::NamedTempFile, String> {
-    tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".sdmxgw-")
         .suffix(".part")
         .tempfile_in(dir)
-        .map_err(|e| format!("cannot write into {}: {e}", dir.display()))
+        .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
+    // A temporary file is private; the collector picking the drop up is
+    // usually another user.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    Ok(tmp)
 }
 
 fn copy_atomically(

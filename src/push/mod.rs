@@ -482,7 +482,7 @@ impl Outbox {
                 }
             }
             Verdict::Refused { status, error } => {
-                tracing::warn!(id, target = %record.target, %error, "refused");
+                tracing::info!(id, target = %record.target, %error, "refused");
                 db.outbox_fail(id, status, &error)?;
             }
             Verdict::Later {
@@ -494,7 +494,7 @@ impl Outbox {
                     .unwrap_or_else(|| backoff(record.attempts + 1))
                     .min(LONGEST_RETRY);
                 let next = now_micros() + wait.as_micros() as Timestamp;
-                tracing::warn!(id, target = %record.target, %error, ?wait, "will retry");
+                tracing::info!(id, target = %record.target, %error, ?wait, "will retry");
                 db.outbox_postpone(id, next, status, &error)?;
             }
         }

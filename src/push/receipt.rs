@@ -24,7 +24,16 @@ pub fn summarize(receipt: &str) -> String {
             return parts.join(", ");
         }
     }
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(receipt)
+    let json = serde_json::from_str::<serde_json::Value>(receipt).ok();
+    if let Some(v) = &json
+        && let (Some(file), Some(sha)) = (
+            v.get("file").and_then(|f| f.as_str()),
+            v.get("sha256").and_then(|f| f.as_str()),
+        )
+    {
+        return format!("written as {file} (sha256 {sha}), listed in the manifest");
+    }
+    if let Some(v) = &json
         && let Some(id) = v.get("submission_id")
     {
         let mut s = format!("submission {id}");
