@@ -198,6 +198,13 @@ mod tests {
             c.providers[0].token_sha256,
             crate::store::sha256_hex(b"change-me-phl")
         );
+        assert_eq!(c.target_names(), ["ilostat", "dropbox"]);
+        let TargetConfig::SdmxRest(t) = &c.targets["ilostat"] else {
+            panic!("ilostat is a REST target")
+        };
+        assert_eq!(t.data_url(), "https://collector.example.org/sdmx/data");
+        assert_eq!(t.http.headers["X-Reporting-Country"], "PHL");
+        assert_eq!(t.http.timeout_secs, 900);
     }
 
     #[test]

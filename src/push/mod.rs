@@ -13,6 +13,7 @@
 //! target by the file's SHA-256, so nothing is applied twice.
 
 mod directory;
+mod queue;
 mod receipt;
 mod rest;
 
@@ -33,6 +34,7 @@ use crate::store::{
 };
 use crate::transport::{HttpClient, TransportError};
 
+pub use queue::QueueDeliver;
 pub use receipt::summarize as summarize_receipt;
 
 /// The first wait after a transient failure; it doubles per attempt.
@@ -258,6 +260,19 @@ impl Outbox {
         let file =
             std::fs::File::open(path).map_err(io(format!("cannot open {}", path.display())))?;
         self.enqueue_reader(&path.display().to_string(), &name, file, target)
+    }
+
+    /// Queues the file at `path` under another file name (what directory
+    /// targets write and listings show), e.g. for a spool file.
+    pub fn enqueue_named(
+        &self,
+        path: &Path,
+        name: &str,
+        target: &str,
+    ) -> Result<Enqueued, PushError> {
+        let file =
+            std::fs::File::open(path).map_err(io(format!("cannot open {}", path.display())))?;
+        self.enqueue_reader(&path.display().to_string(), name, file, target)
     }
 
     /// Queues a message held in memory (`name` is its file name for
