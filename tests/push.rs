@@ -206,6 +206,13 @@ fn push_to_serve_then_query_back_and_push_again() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["attempts"], 1);
     assert_eq!(c.counts(), (1, 90));
+    assert_eq!(
+        std::fs::read_dir(dir.join("client/outbox"))
+            .unwrap()
+            .count(),
+        0,
+        "the copy made for an already delivered message was kept"
+    );
 }
 
 #[test]

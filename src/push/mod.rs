@@ -227,6 +227,7 @@ impl Outbox {
         let db = SqliteStore::open(store)?;
         let dir = parent.join("outbox");
         std::fs::create_dir_all(&dir).map_err(io(format!("cannot create {}", dir.display())))?;
+        remove_stale_copies(&dir);
         Ok(Outbox {
             db: Mutex::new(db),
             dir,
@@ -355,6 +356,10 @@ impl Outbox {
         }
         if !new {
             tracing::info!(id, target, "the same message is already in the outbox");
+            // Delivered before: the payload just copied in is not needed.
+            if record.state == OutboxState::Acknowledged && !db.outbox_payload_needed(&sha256)? {
+                let _ = std::fs::remove_file(self.payload(&sha256));
+            }
         }
         Ok(Enqueued {
             id,
@@ -521,6 +526,25 @@ impl Outbox {
 fn backoff(attempt: u32) -> Duration {
     let doublings = attempt.saturating_sub(1).min(16);
     (FIRST_RETRY * 2u32.pow(doublings)).min(LONGEST_RETRY)
+}
+
+/// Removes half-copied payloads a killed process left (`.incoming-*` older
+/// than an hour: a younger one may be another process's copy in progress).
+fn remove_stale_copies(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let stale = e.file_name().to_string_lossy().starts_with(".incoming-")
+            && e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(3600));
+        if stale {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Makes a rename in `dir` durable (best effort: not every platform can
