@@ -17,6 +17,7 @@ mod interop;
 mod json10;
 mod mapping;
 mod pull;
+mod push;
 mod registry;
 mod server;
 mod store;
