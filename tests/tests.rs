@@ -17,6 +17,7 @@ mod ilms;
 mod interop;
 mod json10;
 mod mapping;
+mod pull;
 mod registry;
 mod server;
 mod store;

@@ -14,6 +14,7 @@ mod ilms;
 mod io;
 mod map;
 mod pick;
+mod pull;
 mod schema;
 mod serve;
 mod structure;
@@ -67,6 +68,8 @@ enum Command {
     /// List the scheduled exchanges, run one now, or show its run history.
     #[command(subcommand)]
     Exchange(exchange::ExchangeCommand),
+    /// Pull data from a configured source (SDMX REST, PX-Web, table files) into a file or the store.
+    Pull(pull::PullArgs),
     /// Serve SDMX REST (structures, data, availability, schemas) and accept POST /data.
     Serve(serve::ServeArgs),
 }
@@ -93,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a),
         Command::Schema(a) => schema::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Pull(a) => pull::run(a),
         Command::Map(a) => map::run(a),
         Command::Template(a) => template::run(a),
         Command::Coverage(a) => coverage::run(a),
