@@ -11,6 +11,7 @@ mod data_dsd;
 mod data_json;
 mod data_xml;
 mod exchange;
+mod exchange_e2e;
 mod exchange_serve;
 mod ilms;
 mod interop;
