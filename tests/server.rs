@@ -7,11 +7,11 @@ use std::process::{Child, Stdio};
 
 use crate::util;
 
-const FLOW: &str = "DF_MNA_OEMP_SEX_CDS_NB";
-const PHL_TOKEN: &str = "phl-secret-token";
+pub(crate) const FLOW: &str = "DF_MNA_OEMP_SEX_CDS_NB";
+pub(crate) const PHL_TOKEN: &str = "phl-secret-token";
 const THA_TOKEN: &str = "tha-secret-token";
 
-fn sample() -> Vec<u8> {
+pub(crate) fn sample() -> Vec<u8> {
     std::fs::read(util::root().join("samples/messages/phl-outflows-illustrative.csv")).unwrap()
 }
 
@@ -20,19 +20,19 @@ fn sha(text: &str) -> String {
 }
 
 /// A running server, killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-    dir: PathBuf,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    pub(crate) dir: PathBuf,
 }
 
 impl Server {
-    fn start(name: &str, extra: &str) -> Server {
+    pub(crate) fn start(name: &str, extra: &str) -> Server {
         let dir = util::temp_dir(&format!("server-{name}"));
         Server::start_in(dir, extra)
     }
 
-    fn start_in(dir: PathBuf, extra: &str) -> Server {
+    pub(crate) fn start_in(dir: PathBuf, extra: &str) -> Server {
         let config = format!(
             "store = {:?}\n{extra}\n[[providers]]\nid = \"PHL\"\ntoken_sha256 = \"{}\"\nref_areas = [\"PHL\"]\ndataflows = [\"{FLOW}\"]\n\n[[providers]]\nid = \"THA\"\ntoken_sha256 = \"{}\"\nref_areas = [\"THA\"]\ndataflows = [\"*\"]\n",
             dir.join("db/gateway.db").display().to_string(),
@@ -61,11 +61,11 @@ impl Server {
         Server { child, base, dir }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn get(&self, path: &str, accept: Option<&str>) -> (u16, String, String) {
+    pub(crate) fn get(&self, path: &str, accept: Option<&str>) -> (u16, String, String) {
         let agent = agent();
         let mut req = agent.get(self.url(path));
         if let Some(a) = accept {
@@ -77,7 +77,7 @@ impl Server {
         (resp.status().as_u16(), ct, body)
     }
 
-    fn post(&self, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
+    pub(crate) fn post(&self, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
         let agent = agent();
         let mut req = agent.post(self.url(path));
         if let Some(t) = token {
@@ -130,7 +130,7 @@ fn count_observations(dir: &Path, name: &str, body: &str) -> u64 {
     v["observations"].as_u64().unwrap()
 }
 
-fn error_code(body: &str) -> String {
+pub(crate) fn error_code(body: &str) -> String {
     let start = body.find("code=\"").expect("an SDMX error message") + 6;
     body[start..start + body[start..].find('"').unwrap()].to_owned()
 }
