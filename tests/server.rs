@@ -558,39 +558,128 @@ fn availability_schema_health_metrics_gzip() {
     assert!(head.contains("content-encoding: gzip"), "{head}");
 }
 
+/// The OBS_VALUE of every SEX_T row of the sample, by `CDS|TIME_PERIOD`, read
+/// from the CSV itself (not through the gateway).
+fn sample_totals() -> std::collections::BTreeMap<String, f64> {
+    let mut reader =
+        csv::Reader::from_path(util::root().join("samples/messages/phl-outflows-illustrative.csv"))
+            .unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (sex, cds, time, value) = (col("SEX"), col("CDS"), col("TIME_PERIOD"), col("OBS_VALUE"));
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[sex] == "SEX_T")
+        .map(|r| {
+            (
+                format!("{}|{}", &r[cds], &r[time]),
+                r[value].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Runs a Python peer script and parses the JSON object it prints last.
+fn python_json(script: &str) -> serde_json::Value {
+    let out = std::process::Command::new(util::need_env("SDMXGW_PYTHON"))
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap()
+}
+
+/// Asserts that a peer's `{"CDS|TIME": value}` map holds exactly the stored values.
+fn assert_totals(who: &str, got: &serde_json::Value) {
+    let want = sample_totals();
+    assert_eq!(want.len(), 30);
+    let got = got.as_object().unwrap_or_else(|| panic!("{who}: {got}"));
+    assert_eq!(got.len(), want.len(), "{who}: {got:?}");
+    for (k, v) in &want {
+        let g = got.get(k).and_then(serde_json::Value::as_f64);
+        assert_eq!(g, Some(*v), "{who}: {k}");
+    }
+}
+
 /// sdmx1's Client against the running server: list dataflows, read a DSD,
-/// fetch data with a key.
+/// fetch data with a key, and find the stored values.
 #[test]
 #[ignore = "needs Python with sdmx1 (SDMXGW_PYTHON)"]
 fn interop_sdmx1_client() {
-    let python = util::need_env("SDMXGW_PYTHON");
     let s = Server::start("sdmx1", "");
     assert_eq!(s.post("/data", Some(PHL_TOKEN), &sample()).0, 200);
     let script = format!(
         r#"
-import sdmx
+import json, sdmx
 sdmx.add_source({{"id": "GW", "url": "{base}", "name": "gw"}})
 c = sdmx.Client("GW")
 flows = c.dataflow(agency_id="ILO")
 assert "{FLOW}" in flows.dataflow, list(flows.dataflow)
+assert len(flows.dataflow) == 60, len(flows.dataflow)
 m = c.dataflow("{FLOW}", agency_id="ILO", params={{"references": "descendants"}})
 dsd = m.dataflow["{FLOW}"].structure
-print("dsd", dsd.id, len(dsd.dimensions))
-d = c.data("{FLOW}", key="PHL.A..SEX_T.", dsd=m.structure[dsd.id] if dsd.id in m.structure else None)
+dsd = m.structure[dsd.id]
+dims = [d.id for d in dsd.dimensions.components]
+assert dims == ["REF_AREA", "FREQ", "MEASURE", "SEX", "CDS", "TIME_PERIOD"], dims
+assert "SEX_T" in dsd.dimensions.get("SEX").local_representation.enumerated
+d = c.data("{FLOW}", key="PHL.A..SEX_T.", dsd=dsd)
 s = sdmx.to_pandas(d)
-print("obs", len(s))
-assert len(s) == 30, len(s)
+out = {{}}
+for idx, v in s.items():
+    k = dict(zip(s.index.names, idx))
+    assert k["SEX"] == "SEX_T" and k["REF_AREA"] == "PHL", k
+    out[k["CDS"] + "|" + str(k["TIME_PERIOD"])] = float(v)
+print(json.dumps(out))
 "#,
         base = s.base
     );
-    let out = std::process::Command::new(python)
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    assert_totals("sdmx1 Client", &python_json(&script));
+}
+
+/// pysdmx reads the server's answers by URL: structures (the DSD with its
+/// codelists) and the data of a key in every format it reads.
+#[test]
+#[ignore = "needs Python with pysdmx (SDMXGW_PYTHON)"]
+fn interop_pysdmx_reads_server_responses() {
+    let s = Server::start("pysdmx", "");
+    assert_eq!(s.post("/data", Some(PHL_TOKEN), &sample()).0, 200);
+    let script = format!(
+        r#"
+import json
+from pysdmx.io import read_sdmx
+m = read_sdmx("{base}/dataflow/ILO/{FLOW}/latest?references=all", validate=True)
+dsds = m.get_data_structure_definitions()
+assert len(dsds) == 1, dsds
+dims = [c.id for c in dsds[0].components.dimensions]
+assert dims == ["REF_AREA", "FREQ", "MEASURE", "SEX", "CDS", "TIME_PERIOD"], dims
+sex = next(c for c in dsds[0].components.dimensions if c.id == "SEX")
+assert "SEX_T" in [code.id for code in sex.enumeration.codes], sex
+result = {{}}
+for fmt in ["genericdata", "structurespecificdata", "csvfile", "csvfile-2.0"]:
+    msg = read_sdmx("{base}/data/{FLOW}/PHL.A..SEX_T.?format=" + fmt, validate=fmt.endswith("data"))
+    rows = [r for ds in msg.data for r in ds.data.to_dict("records")]
+    out = {{}}
+    for r in rows:
+        assert r["SEX"] == "SEX_T", r
+        out[r["CDS"] + "|" + str(r["TIME_PERIOD"])] = float(r["OBS_VALUE"])
+    result[fmt] = out
+print(json.dumps(result))
+"#,
+        base = s.base
     );
+    let got = python_json(&script);
+    for fmt in [
+        "genericdata",
+        "structurespecificdata",
+        "csvfile",
+        "csvfile-2.0",
+    ] {
+        assert_totals(&format!("pysdmx on {fmt}"), &got[fmt]);
+    }
 }
