@@ -422,20 +422,33 @@ fn same_message_twice_is_applied_once() {
     assert_eq!(body.lines().count(), 91);
 }
 
+/// A valid SDMX-CSV message of `years` × 18 series (~150 bytes a row): the
+/// sample's series with years from 1000 on (four-digit years only, so that
+/// every row passes validation and a partial store could not hide behind a
+/// refusal).
+fn big_valid_message(years: u64) -> (String, u64) {
+    let text = String::from_utf8(sample()).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let series: Vec<&str> = lines.filter(|l| l.contains(",2019,")).collect();
+    assert_eq!(series.len(), 18);
+    assert!(years <= 9000);
+    let mut big = format!("{header}\n");
+    for year in 1000..1000 + years {
+        for row in &series {
+            big.push_str(&row.replace(",2019,", &format!(",{year},")));
+            big.push('\n');
+        }
+    }
+    (big, years * 18)
+}
+
 #[test]
 fn killed_during_a_large_post_stores_nothing() {
     let dir = util::temp_dir("server-kill");
     let mut s = Server::start_in(dir.clone(), "");
-    // A valid message of ~10 MB: the sample's rows over many years.
-    let text = String::from_utf8(sample()).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap();
-    let first = lines.next().unwrap();
-    let mut big = format!("{header}\n");
-    for year in 1000..100_000 {
-        big.push_str(&first.replace(",2019,", &format!(",{year},")));
-        big.push('\n');
-    }
+    // A valid message of ~8 MB, half of it sent.
+    let (big, _) = big_valid_message(3000);
     let addr = s.base.strip_prefix("http://").unwrap().to_owned();
     let mut conn = std::net::TcpStream::connect(&addr).unwrap();
     write!(
@@ -458,6 +471,51 @@ fn killed_during_a_large_post_stores_nothing() {
     // The store still works after the kill.
     assert_eq!(s2.post("/data", Some(PHL_TOKEN), &sample()).0, 200);
     assert_eq!(s2.get(&format!("/data/{FLOW}/all"), None).0, 200);
+}
+
+/// The observation count of an availability answer (0 when nothing is stored).
+fn stored_observations(s: &Server) -> u64 {
+    let (status, _, body) = s.get(&format!("/availableconstraint/{FLOW}"), None);
+    if status == 404 {
+        return 0;
+    }
+    assert_eq!(status, 200, "{body}");
+    let start = body.find("<com:AnnotationTitle>").unwrap() + "<com:AnnotationTitle>".len();
+    body[start..start + body[start..].find('<').unwrap()]
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn killed_after_the_upload_stores_all_or_nothing() {
+    let dir = util::temp_dir("server-kill-ingest");
+    let mut s = Server::start_in(dir.clone(), "");
+    let (big, rows) = big_valid_message(300);
+    let addr = s.base.strip_prefix("http://").unwrap().to_owned();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        conn,
+        "POST /data HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {PHL_TOKEN}\r\nContent-Length: {}\r\n\r\n",
+        big.len()
+    )
+    .unwrap();
+    conn.write_all(big.as_bytes()).unwrap();
+    // The whole body is in; the server is validating or inside the ingest
+    // transaction when it dies.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    drop(conn);
+    let s2 = Server::start_in(dir, "");
+    let stored = stored_observations(&s2);
+    assert!(
+        stored == 0 || stored == rows,
+        "a killed submission left {stored} of {rows} observations"
+    );
+    // The message itself is valid: sent again and left alone, all of it is stored.
+    let (status, body) = s2.post("/data", Some(PHL_TOKEN), big.as_bytes());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(stored_observations(&s2), rows);
 }
 
 #[test]
