@@ -14,6 +14,7 @@
 //! - [`mapping`]: national tables (CSV, XLSX) mapped onto a dataflow;
 //! - [`validate`]: checks data events against their structure ([`validate::Validator`]);
 //! - [`store`]: the durable data store (SQLite): ingest, history, queries.
+//! - [`transport`]: the HTTP client shared by pull sources and push targets.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -25,6 +26,8 @@ pub mod ilms;
 pub mod mapping;
 pub mod model;
 pub mod server;
+pub mod source;
 pub mod store;
 pub mod structure;
+pub mod transport;
 pub mod validate;

@@ -77,8 +77,11 @@ fn map_in(dir: &Path, toml: &str) -> Result<Vec<FlatObs>, MappingError> {
     let t = target(&spec.dataflow);
     let mut reader = map_table(&spec, dir, None, &t)?;
     let mut sink = CollectSink::default();
-    pump(&mut reader, &mut sink).unwrap();
-    Ok(sink.collected.flat())
+    match pump(&mut reader, &mut sink) {
+        Ok(_) => Ok(sink.collected.flat()),
+        // Problems in the cells end the stream; the reader lists them.
+        Err(e) => Err(reader.take_problems().unwrap_or_else(|| panic!("{e}"))),
+    }
 }
 
 fn cells(r: Result<Vec<FlatObs>, MappingError>) -> Vec<String> {

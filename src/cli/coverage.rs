@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use sdmx_gateway::exchange::coverage::{ASEAN, Coverage};
-use sdmx_gateway::model::ArtefactClass;
+use sdmx_gateway::exchange::coverage::{self, Coverage};
 use sdmx_gateway::store::{SqliteStore, Store};
 
 use super::Outcome;
@@ -60,19 +59,14 @@ pub fn run(args: CoverageArgs) -> anyhow::Result<Outcome> {
     let store = SqliteStore::open(&args.store)
         .with_context(|| format!("cannot open the store {}", args.store.display()))?;
     let registry = load_for_data(&args.structures, true)?.context("no structures loaded")?;
-    let dataflows: Vec<String> = registry
-        .structures()
-        .dataflows
-        .iter()
-        .map(|d| d.meta.reference(ArtefactClass::Dataflow).short())
-        .collect();
+    let dataflows = coverage::dataflows_of(&registry);
     let areas: Vec<String> = if args.areas.is_empty() {
-        ASEAN.iter().map(|(code, _)| (*code).to_owned()).collect()
+        coverage::asean_areas()
     } else {
         args.areas.clone()
     };
-    let last = args.to.unwrap_or_else(|| current_year() - 1);
-    let first = args.from.unwrap_or(last - 9);
+    let range = coverage::years(args.from, args.to);
+    let (first, last) = (*range.start(), *range.end());
     if first > last {
         bail!("--from {first} is after --to {last}");
     }
@@ -86,13 +80,4 @@ pub fn run(args: CoverageArgs) -> anyhow::Result<Outcome> {
         print!("{}", coverage.to_table());
     }
     Ok(Outcome::Ok)
-}
-
-fn current_year() -> i64 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    // Mean Gregorian year in seconds; exact enough to pick a default year.
-    1970 + (secs / 31_556_952) as i64
 }

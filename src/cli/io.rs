@@ -73,7 +73,7 @@ impl Input {
 
 /// A byte-count bar on stderr; indicatif hides it when stderr is not a terminal,
 /// so logs and pipes stay clean.
-fn progress_bar(len: Option<u64>) -> ProgressBar {
+pub(super) fn progress_bar(len: Option<u64>) -> ProgressBar {
     let bar = match len {
         Some(len) => ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr()),
         None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),

@@ -98,17 +98,8 @@ pub fn run(args: MapArgs) -> anyhow::Result<Outcome> {
         codelists,
         allowed,
     };
-    let mut reader = match mapping::map_table(&spec, &base, table.as_deref(), &target) {
-        Ok(r) => r,
-        Err(MappingError::Cells(errors)) => {
-            for e in &errors {
-                eprintln!("error: {e}");
-            }
-            eprintln!("{} problem(s) in the table; nothing written", errors.len());
-            return Ok(Outcome::Invalid);
-        }
-        Err(e) => return Err(e).with_context(|| format!("mapping {}", mapping_path.display())),
-    };
+    let mut reader = mapping::map_table(&spec, &base, table.as_deref(), &target)
+        .with_context(|| format!("mapping {}", mapping_path.display()))?;
     let to = args.to.unwrap_or(DataFormat::Csv10);
     if !to.can_write() {
         bail!("{to} can be read but not written: choose another --to");
@@ -127,8 +118,22 @@ pub fn run(args: MapArgs) -> anyhow::Result<Outcome> {
         let writer = format::open_writer(to, out.writer(), write_opts)
             .with_context(|| format!("cannot write {to}"))?;
         let mut validator = Validator::wrap(&schema, Options::default(), writer);
-        let summary = validate(&mut reader, &mut validator)?;
-        (summary, validator.into_report())
+        match validate(&mut reader, &mut validator) {
+            Ok(summary) => (summary, validator.into_report()),
+            Err(e) => {
+                // The table's own problems (labels, numbers, repeated cells)
+                // end the stream; they are listed one per line.
+                let count = reader.problem_count();
+                if let Some(MappingError::Cells(errors)) = reader.take_problems() {
+                    for e in &errors {
+                        eprintln!("error: {e}");
+                    }
+                    eprintln!("{count} problem(s) in the table; nothing written");
+                    return Ok(Outcome::Invalid);
+                }
+                return Err(e).with_context(|| format!("mapping {}", mapping_path.display()));
+            }
+        }
     };
     if !report.is_valid() {
         let mut err = std::io::stderr().lock();

@@ -9,10 +9,12 @@ use clap::{Parser, Subcommand};
 
 mod convert;
 mod coverage;
+mod exchange;
 mod ilms;
 mod io;
 mod map;
 mod pick;
+mod pull;
 mod schema;
 mod serve;
 mod structure;
@@ -63,19 +65,30 @@ enum Command {
     /// Work on the shipped ILMS structure set (generate the SDMX-ML files from dsd/ilms.toml).
     #[command(subcommand)]
     Ilms(ilms::IlmsCommand),
+    /// List the scheduled exchanges, run one now, or show its run history.
+    #[command(subcommand)]
+    Exchange(exchange::ExchangeCommand),
+    /// Pull data from a configured source (SDMX REST, PX-Web, table files) into a file or the store.
+    Pull(pull::PullArgs),
     /// Serve SDMX REST (structures, data, availability, schemas) and accept POST /data.
     Serve(serve::ServeArgs),
 }
 
 /// Parses the arguments, runs the subcommand and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The gateway logs its exchanges; one-shot commands only warn.
+    let default_filter = match cli.command {
+        Command::Serve(_) => "warn,sdmx_gateway=info,sdmxgw=info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let result = match cli.command {
         Command::Structure(c) => structure::run(c),
         Command::Ilms(c) => ilms::run(c),
@@ -83,9 +96,11 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a),
         Command::Schema(a) => schema::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Pull(a) => pull::run(a),
         Command::Map(a) => map::run(a),
         Command::Template(a) => template::run(a),
         Command::Coverage(a) => coverage::run(a),
+        Command::Exchange(c) => exchange::run(c),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -3,7 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use indexmap::IndexMap;
 use serde::Deserialize;
+
+mod exchange;
+
+pub use exchange::{ExchangeConfig, Policy, PullSpec, Schedule};
 
 /// The whole configuration file. Every field has a default, so an empty file
 /// serves the shipped structures on `127.0.0.1:8080`.
@@ -27,6 +32,10 @@ pub struct Config {
     pub token_gated_reads: bool,
     /// The data providers allowed to submit data.
     pub providers: Vec<Provider>,
+    /// Scheduled exchanges (`[exchanges.NAME]`), in file order.
+    pub exchanges: IndexMap<String, ExchangeConfig>,
+    /// Where data is pulled from (`[sources.NAME]`), in file order.
+    pub sources: IndexMap<String, crate::source::SourceConfig>,
 }
 
 impl Default for Config {
@@ -40,6 +49,8 @@ impl Default for Config {
             max_observations: 5_000_000,
             token_gated_reads: false,
             providers: Vec::new(),
+            exchanges: IndexMap::new(),
+            sources: IndexMap::new(),
         }
     }
 }
@@ -128,7 +139,31 @@ impl Config {
                 });
             }
         }
+        config.check_exchanges(source)?;
         Ok(config)
+    }
+
+    /// The names of the defined `[sources.NAME]`.
+    pub fn source_names(&self) -> Vec<&str> {
+        self.sources.keys().map(String::as_str).collect()
+    }
+
+    /// The names of the defined `[targets.NAME]`.
+    pub fn target_names(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
+    /// Checks every exchange's schedule, inputs and references.
+    fn check_exchanges(&self, source: &str) -> Result<(), ConfigError> {
+        let (sources, targets) = (self.source_names(), self.target_names());
+        for (name, x) in &self.exchanges {
+            x.check(&sources, &targets)
+                .map_err(|message| ConfigError::Invalid {
+                    path: source.to_owned(),
+                    message: format!("exchange {name}: {message}"),
+                })?;
+        }
+        Ok(())
     }
 }
 

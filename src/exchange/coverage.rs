@@ -14,7 +14,42 @@ use std::ops::RangeInclusive;
 
 use serde::Serialize;
 
+use crate::model::ArtefactClass;
 use crate::store::CoverageRow;
+use crate::structure::Registry;
+
+/// Every dataflow of the registry, `AGENCY:ID(VERSION)`, in registry order.
+pub fn dataflows_of(registry: &Registry) -> Vec<String> {
+    registry
+        .structures()
+        .dataflows
+        .iter()
+        .map(|d| d.meta.reference(ArtefactClass::Dataflow).short())
+        .collect()
+}
+
+/// The ten ASEAN `REF_AREA` codes.
+pub fn asean_areas() -> Vec<String> {
+    ASEAN.iter().map(|(code, _)| (*code).to_owned()).collect()
+}
+
+/// The default years: the ten years up to last year (statistics for the
+/// current year are not out yet); `from` and `to` override either end.
+pub fn years(from: Option<i64>, to: Option<i64>) -> RangeInclusive<i64> {
+    let last = to.unwrap_or_else(|| current_year() - 1);
+    let first = from.unwrap_or(last - 9);
+    first..=last
+}
+
+/// The current year (UTC).
+pub fn current_year() -> i64 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // Mean Gregorian year in seconds; exact enough to pick a default year.
+    1970 + (secs / 31_556_952) as i64
+}
 
 /// The ten ASEAN Member States (ISO 3166 alpha-3, as `REF_AREA` codes) and
 /// their short names.

@@ -4,15 +4,15 @@
 //! [`map_table`] applies it and returns a [`MappedReader`], a
 //! [`DataReader`](crate::data::DataReader) any writer of `crate::format` consumes.
 //!
-//! Memory: the table is read whole into a grid (spreadsheets are read whole by
-//! calamine anyway) and observations are grouped by series key in a sorted map
-//! before the first event, so memory grows with the table. National tables are
-//! small (thousands of cells); a streaming path for very large long CSV tables
-//! is not built yet.
+//! Memory: tables are read row by row through a [`RowSource`] (a CSV file
+//! streams from disk; a workbook sheet is loaded by calamine, which reads
+//! sheets whole) and each row's observations are emitted before the next row
+//! is read, so memory stays flat however long a CSV table is.
 //!
 //! Every problem in the cells (unknown label, not a number, duplicate
-//! observation) is collected and all are reported together in
-//! [`MappingError::Cells`].
+//! observation) is collected while reading and all are reported together:
+//! the reader ends with an error and [`MappedReader::take_problems`] gives
+//! them as [`MappingError::Cells`].
 
 mod build;
 mod codes;
@@ -23,14 +23,17 @@ mod table;
 
 use std::path::Path;
 
-pub use build::{Target, map_table};
+pub use build::{Target, map_rows, map_table};
 pub use codes::{CodeResolver, normalise};
 pub use questionnaire::{
     CODE_NAME_SEPARATOR, QuestionnaireColumn, questionnaire_mapping, write_questionnaire,
 };
 pub use reader::MappedReader;
 pub use spec::{CodeMapSpec, Input, Layout, LayoutKind, Mapping, Note, TableFormat, ValueRules};
-pub use table::{CellRef, Grid, column_letters, parse_cell, read_table, select_range};
+pub use table::{
+    CellRef, Grid, Row, RowSource, column_letters, open_table, parse_cell, read_table,
+    select_range, table_format,
+};
 pub use values::{CellValue, parse_value};
 
 mod values;

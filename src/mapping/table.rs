@@ -1,16 +1,19 @@
-//! Reading a national table into a grid of cell texts, keeping each cell's
+//! Reading a national table row by row ([`RowSource`]), keeping each cell's
 //! place in the source so errors can name it (`Deployments!C14`, or a CSV row
-//! and column).
+//! and column). CSV files stream; a workbook sheet is loaded whole by calamine
+//! (that is how it reads sheets) and handed out row by row.
 
 use std::fmt;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, open_workbook_auto};
 
 use super::MappingError;
 use super::spec::{Input, TableFormat};
 
-/// A table read into memory: rows of trimmed cell texts, with where row 0 and
+/// A table read into memory (a workbook sheet): rows of trimmed cell texts, with where row 0 and
 /// column 0 sit in the source (0-based).
 #[derive(Debug, Clone)]
 pub struct Grid {
@@ -147,10 +150,72 @@ impl Grid {
     }
 }
 
-/// Reads the whole table at `path` (sheet, encoding, delimiter as `input` says;
-/// the range is applied by [`select_range`]).
-pub fn read_table(path: &Path, input: &Input) -> Result<Grid, MappingError> {
-    let format = match input.format {
+/// One row of a table as the mapping sees it: trimmed cell texts and where
+/// they sit in the source.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    /// Source row (0-based; CSV: line number − 1).
+    pub row: u32,
+    /// Source column of `cells[0]` (0-based).
+    pub col0: u32,
+    /// The cells, trimmed.
+    pub cells: Vec<String>,
+}
+
+impl Row {
+    /// The text of cell `c` (relative to `col0`), empty past the end.
+    pub fn get(&self, c: usize) -> &str {
+        self.cells.get(c).map(String::as_str).unwrap_or("")
+    }
+
+    /// Whether every cell is empty.
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(String::is_empty)
+    }
+
+    /// Replaces the cells, reusing the strings' buffers (one row of a large
+    /// table after another costs no allocation once warmed up).
+    pub fn set_cells<'t>(&mut self, texts: impl Iterator<Item = &'t str>) {
+        let mut n = 0;
+        for t in texts {
+            match self.cells.get_mut(n) {
+                Some(s) => {
+                    s.clear();
+                    s.push_str(t.trim());
+                }
+                None => self.cells.push(t.trim().to_owned()),
+            }
+            n += 1;
+        }
+        self.cells.truncate(n);
+    }
+}
+
+/// A table read one row at a time: a CSV file streamed from disk, a
+/// spreadsheet sheet, or any other tabular source (a PX-Web json-stat2
+/// response unpivoted into rows). The mapping reads the header rows first,
+/// then maps each data row as it comes, so a source need never hold more than
+/// its current row.
+pub trait RowSource {
+    /// The sheet (XLSX) or file name (CSV) that cell references name.
+    fn name(&self) -> &str;
+    /// True for A1-style references (`Sheet!C14`), false for CSV style
+    /// (`file.csv: row 14, column 3`).
+    fn a1(&self) -> bool;
+    /// The source row where the table (or its `[input] range`) begins;
+    /// `skip_rows` counts from here.
+    fn first_row(&self) -> u32;
+    /// Reads the next row that has at least one cell into `row`, `false` at
+    /// the end. Rows are in source order.
+    fn next_row(&mut self, row: &mut Row) -> Result<bool, MappingError>;
+    /// The text of the cell at a source position (0-based) anywhere in the
+    /// source, also outside the range (`[[notes]] cell`); `None` when empty.
+    fn cell_text(&mut self, row: u32, col: u32) -> Result<Option<String>, MappingError>;
+}
+
+/// The table format of `path` as `input` says, else from its extension.
+pub fn table_format(path: &Path, input: &Input) -> TableFormat {
+    match input.format {
         Some(f) => f,
         None => match path
             .extension()
@@ -161,9 +226,60 @@ pub fn read_table(path: &Path, input: &Input) -> Result<Grid, MappingError> {
             Some("xlsx" | "xlsm" | "xls" | "ods") => TableFormat::Xlsx,
             _ => TableFormat::Csv,
         },
+    }
+}
+
+/// Opens the table at `path` for reading row by row: a CSV file streams (only
+/// the current row in memory), a workbook sheet is loaded by calamine and its
+/// rows handed out one by one. The `[input] range` is applied.
+pub fn open_table(path: &Path, input: &Input) -> Result<Box<dyn RowSource>, MappingError> {
+    let range = match &input.range {
+        Some(r) => Some(parse_range(r).ok_or_else(|| MappingError::Spec {
+            message: format!("[input] range = {r:?} is not an A1-style range such as \"A3:H40\""),
+        })?),
+        None => None,
     };
-    match format {
-        TableFormat::Csv => read_csv(path, input),
+    Ok(match table_format(path, input) {
+        TableFormat::Csv => Box::new(CsvRows::open(path, input, range)?),
+        TableFormat::Xlsx => {
+            let whole = read_xlsx(path, input)?;
+            let mut grid = whole.clone();
+            if let Some(r) = range {
+                grid.crop(r);
+            }
+            Box::new(SheetRows {
+                grid,
+                whole,
+                next: 0,
+            })
+        }
+    })
+}
+
+/// Reads the whole table at `path` into a grid (sheet, encoding, delimiter as
+/// `input` says; the range is applied by [`select_range`]). Mapping does not
+/// need this (it streams through [`open_table`]); it is for tools that want
+/// the cells at once.
+pub fn read_table(path: &Path, input: &Input) -> Result<Grid, MappingError> {
+    match table_format(path, input) {
+        TableFormat::Csv => {
+            let mut rows = CsvRows::open(path, input, None)?;
+            let mut grid = Grid {
+                source: rows.name.clone(),
+                sheet: false,
+                row0: 0,
+                col0: 0,
+                rows: Vec::new(),
+            };
+            let mut row = Row::default();
+            while rows.next_row(&mut row)? {
+                while grid.rows.len() < row.row as usize {
+                    grid.rows.push(Vec::new());
+                }
+                grid.rows.push(row.cells.clone());
+            }
+            Ok(grid)
+        }
         TableFormat::Xlsx => read_xlsx(path, input),
     }
 }
@@ -182,74 +298,313 @@ pub fn select_range(grid: &Grid, input: &Input) -> Result<Grid, MappingError> {
     Ok(out)
 }
 
-fn read_csv(path: &Path, input: &Input) -> Result<Grid, MappingError> {
-    let bytes = std::fs::read(path).map_err(|e| MappingError::Io {
-        context: format!("cannot read the table {}", path.display()),
-        source: e,
-    })?;
-    let encoding = match &input.encoding {
-        Some(label) => encoding_rs::Encoding::for_label(label.trim().as_bytes()).ok_or_else(
-            || MappingError::Spec {
-                message: format!(
-                    "[input] encoding = {label:?} is not an encoding name (try utf-8, windows-1252, utf-16le)"
-                ),
-            },
-        )?,
-        None => encoding_rs::UTF_8,
-    };
-    // `decode` honours a byte-order mark over the declared encoding, as browsers do.
-    let (text, used, had_errors) = encoding.decode(&bytes);
-    if had_errors {
-        return Err(MappingError::Spec {
-            message: format!(
-                "{}: not valid {} text; set [input] encoding (e.g. \"windows-1252\")",
-                path.display(),
-                used.name()
-            ),
-        });
+/// The rows of a loaded sheet, handed out one at a time.
+struct SheetRows {
+    grid: Grid,
+    /// The whole sheet, for notes outside the range.
+    whole: Grid,
+    next: usize,
+}
+
+impl RowSource for SheetRows {
+    fn name(&self) -> &str {
+        &self.grid.source
     }
-    let delimiter = input.delimiter.unwrap_or(',');
-    if !delimiter.is_ascii() {
-        return Err(MappingError::Spec {
-            message: format!("[input] delimiter {delimiter:?} must be one ASCII character"),
-        });
+    fn a1(&self) -> bool {
+        self.grid.sheet
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter as u8)
-        .from_reader(text.as_bytes());
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let mut rows = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| MappingError::Spec {
-            message: format!("{}: row {}: malformed CSV: {e}", path.display(), i + 1),
-        })?;
-        // The csv crate skips blank lines; keep them so row numbers are line numbers.
-        // (The crate's own line count drifts on CRLF, so lines are counted from
-        // the record's byte offset.)
-        // A CRLF record's offset may point at the previous line's `\n`.
-        let line = rec.position().map_or(rows.len() + 1, |p| {
-            let mut b = p.byte() as usize;
-            while matches!(text.as_bytes().get(b), Some(b'\r' | b'\n')) {
-                b += 1;
+    fn first_row(&self) -> u32 {
+        self.grid.row0
+    }
+    fn next_row(&mut self, row: &mut Row) -> Result<bool, MappingError> {
+        while let Some(cells) = self.grid.rows.get(self.next) {
+            let r = self.next;
+            self.next += 1;
+            if cells.iter().all(String::is_empty) {
+                continue;
             }
-            line_starts.partition_point(|&s| s <= b)
-        });
-        while rows.len() + 1 < line {
-            rows.push(Vec::new());
+            row.row = self.grid.row0 + r as u32;
+            row.col0 = self.grid.col0;
+            row.set_cells(cells.iter().map(String::as_str));
+            return Ok(true);
         }
-        rows.push(rec.iter().map(|c| c.trim().to_owned()).collect());
+        Ok(false)
     }
-    Ok(Grid {
-        source: file_name(path),
-        sheet: false,
-        row0: 0,
-        col0: 0,
-        rows,
-    })
+    fn cell_text(&mut self, row: u32, col: u32) -> Result<Option<String>, MappingError> {
+        Ok(self
+            .whole
+            .at_source(row, col)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned))
+    }
+}
+
+/// A CSV file read record by record through a streaming decoder.
+struct CsvRows {
+    path: PathBuf,
+    input: Input,
+    name: String,
+    reader: csv::Reader<Decoding<BufReader<File>>>,
+    record: csv::ByteRecord,
+    range: Option<((u32, u32), (u32, u32))>,
+    /// `\n` seen before the current record (its 0-based line number).
+    line: u32,
+}
+
+impl CsvRows {
+    fn open(
+        path: &Path,
+        input: &Input,
+        range: Option<((u32, u32), (u32, u32))>,
+    ) -> Result<Self, MappingError> {
+        let file = File::open(path).map_err(|e| MappingError::Io {
+            context: format!("cannot read the table {}", path.display()),
+            source: e,
+        })?;
+        let encoding = match &input.encoding {
+            Some(label) => encoding_rs::Encoding::for_label(label.trim().as_bytes()).ok_or_else(
+                || MappingError::Spec {
+                    message: format!(
+                        "[input] encoding = {label:?} is not an encoding name (try utf-8, windows-1252, utf-16le)"
+                    ),
+                },
+            )?,
+            None => encoding_rs::UTF_8,
+        };
+        let delimiter = input.delimiter.unwrap_or(',');
+        if !delimiter.is_ascii() {
+            return Err(MappingError::Spec {
+                message: format!("[input] delimiter {delimiter:?} must be one ASCII character"),
+            });
+        }
+        let decoding = Decoding::new(BufReader::with_capacity(64 * 1024, file), encoding);
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter as u8)
+            .buffer_capacity(64 * 1024)
+            .from_reader(decoding);
+        Ok(CsvRows {
+            path: path.to_owned(),
+            input: input.clone(),
+            name: file_name(path),
+            reader,
+            record: csv::ByteRecord::new(),
+            range,
+            line: 0,
+        })
+    }
+
+    /// The next record and its 0-based line, without the range applied.
+    fn next_record(&mut self) -> Result<Option<u32>, MappingError> {
+        let more = self.reader.read_byte_record(&mut self.record).map_err(|e| {
+            let line = self.line + 1;
+            match e.kind() {
+                csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+                    MappingError::Spec {
+                        message: format!(
+                            "{}: near line {line}: {io}; set [input] encoding (e.g. \"windows-1252\")",
+                            self.path.display()
+                        ),
+                    }
+                }
+                _ => MappingError::Spec {
+                    message: format!(
+                        "{}: row {line}: malformed CSV: {e}",
+                        self.path.display()
+                    ),
+                },
+            }
+        })?;
+        if !more {
+            return Ok(None);
+        }
+        // The csv crate skips blank lines and, after a CRLF, may place a
+        // record's start on the previous line's `\n`: the record's line is
+        // the number of line feeds before its first byte that is not a line
+        // break.
+        let start = self.record.position().map_or(0, |p| p.byte());
+        self.line = self.reader.get_mut().line_at(start);
+        Ok(Some(self.line))
+    }
+}
+
+impl RowSource for CsvRows {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn a1(&self) -> bool {
+        false
+    }
+    fn first_row(&self) -> u32 {
+        self.range.map_or(0, |((r, _), _)| r)
+    }
+    fn next_row(&mut self, row: &mut Row) -> Result<bool, MappingError> {
+        loop {
+            let Some(line) = self.next_record()? else {
+                return Ok(false);
+            };
+            let (c1, c2) = match self.range {
+                Some(((r1, _), _)) if line < r1 => continue,
+                Some((_, (r2, _))) if line > r2 => return Ok(false),
+                Some(((_, c1), (_, c2))) => (c1 as usize, c2 as usize),
+                None => (0, usize::MAX - 1),
+            };
+            let fields = self
+                .record
+                .iter()
+                .skip(c1)
+                .take(c2 - c1 + 1)
+                .map(|f| std::str::from_utf8(f).unwrap_or(""));
+            row.set_cells(fields);
+            if self.range.is_some() {
+                // A range is a rectangle: short rows are padded.
+                row.cells.resize(c2 - c1 + 1, String::new());
+            }
+            if row.is_blank() {
+                continue;
+            }
+            row.row = line;
+            row.col0 = c1 as u32;
+            return Ok(true);
+        }
+    }
+    fn cell_text(&mut self, row: u32, col: u32) -> Result<Option<String>, MappingError> {
+        // Notes sit anywhere in the file: read it once more up to that line.
+        let mut again = CsvRows::open(&self.path, &self.input, None)?;
+        while let Some(line) = again.next_record()? {
+            if line == row {
+                return Ok(again
+                    .record
+                    .get(col as usize)
+                    .and_then(|f| std::str::from_utf8(f).ok())
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty()));
+            }
+            if line > row {
+                break;
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Decodes a byte stream of any WHATWG encoding into UTF-8 as it is read (a
+/// byte-order mark wins over the declared encoding, as browsers do; text that
+/// is not valid in the encoding is an `InvalidData` error, never replaced),
+/// noting where line breaks fall so that CSV records get their line numbers.
+struct Decoding<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    encoding: &'static encoding_rs::Encoding,
+    raw: Vec<u8>,
+    raw_pos: usize,
+    raw_len: usize,
+    raw_offset: u64,
+    eof: bool,
+    done: bool,
+    out: Vec<u8>,
+    out_pos: usize,
+    /// Decoded bytes handed out so far.
+    offset: u64,
+    /// Positions of `\r` and `\n` handed out but not yet passed by a record
+    /// (the CSV reader's buffer ahead of the current record: bounded).
+    breaks: std::collections::VecDeque<(u64, bool)>,
+    /// Line feeds before `breaks[0]`.
+    lines: u32,
+}
+
+impl<R: Read> Decoding<R> {
+    fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Self {
+        Decoding {
+            inner,
+            decoder: encoding.new_decoder(),
+            encoding,
+            raw: vec![0; 64 * 1024],
+            raw_pos: 0,
+            raw_len: 0,
+            raw_offset: 0,
+            eof: false,
+            done: false,
+            out: Vec::with_capacity(64 * 1024 + 16),
+            out_pos: 0,
+            offset: 0,
+            breaks: std::collections::VecDeque::new(),
+            lines: 0,
+        }
+    }
+
+    /// The 0-based line of the first byte at or after `byte` that is not a
+    /// line break; forgets the breaks before it.
+    fn line_at(&mut self, byte: u64) -> u32 {
+        let mut b = byte;
+        while let Some(&(pos, lf)) = self.breaks.front() {
+            if pos < b {
+                self.breaks.pop_front();
+                self.lines += u32::from(lf);
+            } else if pos == b {
+                // A break at the record's start belongs to the line before.
+                self.breaks.pop_front();
+                self.lines += u32::from(lf);
+                b += 1;
+            } else {
+                break;
+            }
+        }
+        self.lines
+    }
+
+    fn refill(&mut self) -> std::io::Result<()> {
+        self.out.clear();
+        self.out_pos = 0;
+        while self.out.is_empty() && !self.done {
+            if self.raw_pos == self.raw_len && !self.eof {
+                self.raw_offset += self.raw_len as u64;
+                self.raw_len = self.inner.read(&mut self.raw)?;
+                self.raw_pos = 0;
+                self.eof = self.raw_len == 0;
+            }
+            let cap = self.out.capacity();
+            self.out.resize(cap, 0);
+            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                &self.raw[self.raw_pos..self.raw_len],
+                &mut self.out,
+                self.eof,
+            );
+            self.out.truncate(written);
+            if let encoding_rs::DecoderResult::Malformed(bad, _) = result {
+                let at = self.raw_offset + (self.raw_pos + read) as u64 - u64::from(bad);
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("not valid {} text (byte {at})", self.encoding.name()),
+                ));
+            }
+            self.raw_pos += read;
+            if self.eof && matches!(result, encoding_rs::DecoderResult::InputEmpty) {
+                self.done = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Decoding<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.out_pos == self.out.len() {
+            self.refill()?;
+        }
+        let n = buf.len().min(self.out.len() - self.out_pos);
+        let chunk = &self.out[self.out_pos..self.out_pos + n];
+        buf[..n].copy_from_slice(chunk);
+        for (i, &b) in chunk.iter().enumerate() {
+            if b == b'\n' || b == b'\r' {
+                self.breaks.push_back((self.offset + i as u64, b == b'\n'));
+            }
+        }
+        self.out_pos += n;
+        self.offset += n as u64;
+        Ok(n)
+    }
 }
 
 fn read_xlsx(path: &Path, input: &Input) -> Result<Grid, MappingError> {

@@ -3,6 +3,7 @@
 
 mod data;
 pub mod error;
+pub mod exchanges;
 pub mod negotiate;
 mod structures;
 mod submit;
@@ -112,6 +113,9 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
+        .route("/exchanges", get(exchanges::list))
+        .route("/exchanges/{name}/runs", get(exchanges::runs))
+        .route("/coverage", get(exchanges::coverage))
         .route(
             "/structure/{kind}/{agency}/{id}/{version}/{item}",
             get(structure_v2),
@@ -196,6 +200,23 @@ async fn count_and_gate(
 /// Binds, prints the bound address on stdout (first line) and serves until
 /// the process ends.
 pub async fn serve(state: Arc<AppState>, bind: &str) -> Result<(), ServeError> {
+    serve_until(state, bind, std::future::pending()).await
+}
+
+/// Like [`serve`], until `shutdown` completes; requests under way are
+/// answered first.
+pub async fn serve_until(
+    state: Arc<AppState>,
+    bind: &str,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let listener = listen(bind).await?;
+    serve_listener(listener, state, shutdown).await
+}
+
+/// Binds the address and prints it on stdout (the first line, which scripts
+/// and tests read).
+pub async fn listen(bind: &str) -> Result<tokio::net::TcpListener, ServeError> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|source| ServeError::Bind {
@@ -207,7 +228,18 @@ pub async fn serve(state: Arc<AppState>, bind: &str) -> Result<(), ServeError> {
     use std::io::Write;
     std::io::stdout().flush()?;
     tracing::info!(%addr, "serving");
-    axum::serve(listener, router(state)).await?;
+    Ok(listener)
+}
+
+/// Serves on a bound listener until `shutdown` completes.
+pub async fn serve_listener(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
     Ok(())
 }
 

@@ -13,8 +13,10 @@ mod hash;
 mod ingest;
 mod json;
 mod period;
+mod pull_state;
 mod query;
 mod reader;
+mod runs;
 mod schema;
 mod sqlite;
 mod time;
@@ -26,10 +28,12 @@ use crate::data::{DataError, DataReader, DataSink};
 pub use hash::{HashHandle, HashingReader, sha256_hex};
 pub use ingest::Ingest;
 pub use period::{PeriodRange, parse_period};
+pub use pull_state::PullState;
 pub use query::{
     Availability, CoverageRow, DataQuery, Detail, DimensionValues, KeyFilter, QueryError,
 };
 pub use reader::StoreReader;
+pub use runs::{FindingsSummary, RunCounts, RunRecord, RunStatus};
 pub use schema::{MIGRATIONS, SCHEMA_VERSION};
 pub use sqlite::SqliteStore;
 pub use time::{Timestamp, format_timestamp, now_micros, parse_timestamp};

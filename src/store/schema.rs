@@ -64,6 +64,48 @@ pub const MIGRATIONS: &[&str] = &[
     "
     CREATE INDEX observations_versions ON observations (series_id, valid_from);
     ",
+    // 3: the record of scheduled exchange runs, and the last content seen per
+    // exchange input (an unchanged input is not moved again).
+    "
+    CREATE TABLE exchange_runs (
+        id INTEGER PRIMARY KEY,
+        exchange TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        status TEXT NOT NULL,
+        pulled INTEGER NOT NULL DEFAULT 0,
+        valid INTEGER NOT NULL DEFAULT 0,
+        invalid INTEGER NOT NULL DEFAULT 0,
+        stored INTEGER NOT NULL DEFAULT 0,
+        pushed INTEGER NOT NULL DEFAULT 0,
+        findings TEXT,
+        error TEXT
+    );
+    CREATE INDEX exchange_runs_by_name ON exchange_runs (exchange, id);
+    CREATE TABLE exchange_inputs (
+        exchange TEXT NOT NULL,
+        input TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        seen_at INTEGER NOT NULL,
+        PRIMARY KEY (exchange, input)
+    );
+    ",
+    // 4: what incremental pulls remember per source, dataflow and key: when the
+    // last pull succeeded (the next one asks for updatedAfter it) and the
+    // validators the source sent (ETag, Last-Modified) for a conditional GET.
+    "
+    CREATE TABLE pull_state (
+        source TEXT NOT NULL,
+        dataflow TEXT NOT NULL,
+        key TEXT NOT NULL,
+        last_success INTEGER NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        observations INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (source, dataflow, key)
+    );
+    ",
 ];
 
 /// The schema version this build writes.
