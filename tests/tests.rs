@@ -6,6 +6,7 @@ mod util;
 mod cli_convert;
 mod cli_coverage;
 mod cli_structure;
+mod conformance;
 mod data_csv;
 mod data_dsd;
 mod data_json;

@@ -134,9 +134,13 @@ pub fn build_query(
     let number = |name: &str| -> Result<Option<u64>, ApiError> {
         params
             .get(name)
-            .map(|v| {
-                v.parse::<u64>()
-                    .map_err(|_| ApiError::syntax(format!("{name}={v} is not a positive integer")))
+            .map(|v| match v.parse::<u64>() {
+                Ok(n) => Ok(n),
+                // More than the store can hold is as good as "all of them".
+                Err(_) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => Ok(u64::MAX),
+                Err(_) => Err(ApiError::syntax(format!(
+                    "{name}={v} is not a positive integer"
+                ))),
             })
             .transpose()
     };
