@@ -16,3 +16,5 @@ echo "==> structure load"
 cargo bench --bench structure_load
 echo "==> data: read and convert a 2,000,000-observation message"
 cargo bench --bench data_convert -- "$@"
+echo "==> mapping: a 1,000,000-row CSV table"
+cargo bench --bench mapping

@@ -1011,3 +1011,281 @@ fn cli_streams_through_the_validator() {
     );
     assert!(!out.exists());
 }
+
+const DF_AGE_CBR: &str = "ILO:DF_MST_TEMP_SEX_AGE_CBR_NB(1.0)";
+
+/// Maps a shipped sample with the CLI and checks the output with `sdmxgw
+/// validate`: zero errors and zero warnings.
+fn map_and_validate(mapping: &str, name: &str) -> PathBuf {
+    let dir = temp_dir(&format!("mapping-sample-{name}"));
+    let out = dir.join(format!("{name}.xml"));
+    map_sample(mapping, "sdmx-ml-2.1-ss", &out);
+    let o = sdmxgw()
+        .current_dir(root())
+        .arg("validate")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(text.contains("0 error(s), 0 warning(s)"), "{name}: {text}");
+    out
+}
+
+#[test]
+fn every_sample_maps_to_valid_sdmx() {
+    for (mapping, name, obs) in [
+        ("samples/mappings/phl-deployments.toml", "phl", 54),
+        ("samples/mappings/tha-work-permits.toml", "tha", 36),
+        ("samples/mappings/mys-lfs-employed.toml", "mys", 63),
+        ("samples/mappings/vnm-contract-workers.toml", "vnm", 60),
+    ] {
+        let out = map_and_validate(mapping, name);
+        let flow = toml::from_str::<Mapping>(&fs::read_to_string(root().join(mapping)).unwrap())
+            .unwrap()
+            .dataflow;
+        assert_eq!(read_back(&out, &flow).len(), obs, "{name}");
+    }
+}
+
+#[test]
+fn cli_maps_mys_lfs_sample() {
+    // Two header rows (country of birth over sex), age bands down the side,
+    // already in thousands; the "Note:" and "Source:" lines are footnotes.
+    let dir = temp_dir("mapping-cli-mys");
+    let out = dir.join("mys.csv");
+    map_sample(
+        "samples/mappings/mys-lfs-employed.toml",
+        "sdmx-csv-1.0",
+        &out,
+    );
+    let obs = read_back(&out, DF_AGE_CBR);
+    // 7 age rows × 3 places of birth × 3 sexes.
+    assert_eq!(obs.len(), 63);
+    // Row 8 (25-34), column I (born outside Malaysia, male): 62.0.
+    let o = find(
+        &obs,
+        &[
+            ("AGE", "AGE_10YRBANDS_Y25-34"),
+            ("CBR", "CBR_BIR_FOREIGN"),
+            ("SEX", "SEX_M"),
+        ],
+    );
+    assert_eq!(value(o), Some("62.0"));
+    assert!(o.0.contains(&("TIME_PERIOD".into(), "2023".into())));
+    assert!(o.0.contains(&("REF_AREA".into(), "MYS".into())));
+    assert_eq!(attr(o, "UNIT_MULT"), Some("3"));
+    // Row 6 (Total), column B (total, total), with a thousands separator.
+    let o = find(
+        &obs,
+        &[
+            ("AGE", "AGE_10YRBANDS_TOTAL"),
+            ("CBR", "CBR_BIR_TOTAL"),
+            ("SEX", "SEX_T"),
+        ],
+    );
+    assert_eq!(value(o), Some("11169.8"));
+    // Row 12 (65 and over), column G (born in Malaysia, female).
+    let o = find(
+        &obs,
+        &[
+            ("AGE", "AGE_10YRBANDS_YGE65"),
+            ("CBR", "CBR_BIR_NATIVE"),
+            ("SEX", "SEX_F"),
+        ],
+    );
+    assert_eq!(value(o), Some("986.8"));
+    assert!(
+        attr(o, "NOTE_SOURCE")
+            .unwrap()
+            .starts_with("Note: Figures may not add up")
+    );
+}
+
+#[test]
+fn cli_maps_vnm_sample() {
+    // Years as columns, markers p/e/../-, footnote lines without stop_at.
+    let dir = temp_dir("mapping-cli-vnm");
+    let out = dir.join("vnm.xml");
+    map_sample(
+        "samples/mappings/vnm-contract-workers.toml",
+        "sdmx-ml-2.1-ss",
+        &out,
+    );
+    let obs = read_back(&out, DF_CDS);
+    // 10 rows × 6 years, every cell a value or a marker.
+    assert_eq!(obs.len(), 60);
+    let at = |cds: &str, year: &str| find(&obs, &[("CDS", cds), ("TIME_PERIOD", year)]).clone();
+    let o = at("CDS_DES_TWN", "2024");
+    assert_eq!(
+        (value(&o), attr(&o, "OBS_STATUS")),
+        (Some("61.1"), Some("P"))
+    );
+    assert!(o.0.contains(&("SEX".into(), "SEX_T".into())));
+    assert!(o.0.contains(&("REF_AREA".into(), "VNM".into())));
+    let o = at("CDS_DES_X", "2023");
+    assert_eq!(
+        (value(&o), attr(&o, "OBS_STATUS")),
+        (Some("1.283"), Some("E"))
+    );
+    let o = at("CDS_DES_CHN", "2024");
+    assert_eq!((value(&o), attr(&o, "OBS_STATUS")), (None, Some("N")));
+    let o = at("CDS_DES_MYS", "2021");
+    assert_eq!((value(&o), attr(&o, "OBS_STATUS")), (None, Some("S")));
+    let o = at("CDS_DES_KOR", "2019");
+    assert_eq!((value(&o), attr(&o, "OBS_STATUS")), (Some("7.215"), None));
+    let o = at("CDS_DES_TOTAL", "2019");
+    assert_eq!(value(&o), Some("152.53"));
+    assert!(
+        attr(&o, "NOTE_SOURCE")
+            .unwrap()
+            .starts_with("p: preliminary; e: estimate")
+    );
+}
+
+#[test]
+fn trailing_footnote_rows_are_not_data_but_a_bad_row_before_data_is_reported() {
+    let spec = WIDE_CDS.replace("stop_at = [\"Source\"]\n", "");
+    // Two single-cell lines at the end: footnotes, dropped.
+    let table = "t\nDestination,Sex,2021\nQatar,Male,1\n* provisional\nData: a register\n";
+    let obs = map("foot", &spec, &[("t.csv", table.as_bytes())]).unwrap();
+    assert_eq!(obs.len(), 1);
+    // The same kind of line followed by data is a bad label after all.
+    let table = "t\nDestination,Sex,2021\nQatr\nQatar,Male,1\nnote\n";
+    let errors = cells(map("foot-mid", &spec, &[("t.csv", table.as_bytes())]));
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("t.csv: row 3, column 1: \"Qatr\" is not a known CDS label"),
+        "{errors:#?}"
+    );
+    assert_eq!(
+        errors[1],
+        "t.csv: row 3, column 2: empty cell where SEX is expected"
+    );
+}
+
+#[test]
+fn crlf_and_blank_lines_keep_row_numbers() {
+    let table = "Deployments\r\n\r\nDestination,Sex,2021\r\nQatar,Male,1\r\n\r\n\r\n\"Kuwait\",\"Male\",y\r\n";
+    let spec = WIDE_CDS.replace("skip_rows = 1", "skip_rows = 2");
+    let errors = cells(map("crlf", &spec, &[("t.csv", table.as_bytes())]));
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("t.csv: row 7, column 3: \"y\" is not a number"),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn error_paths_name_their_cells() {
+    // A column the header lacks: the message names the header row.
+    let table = b"t\nDestination,Sex,2021\nQatar,Male,1\n";
+    let e = spec_error(map(
+        "nocol-ref",
+        &WIDE_CDS.replace("\"Sex\" = \"SEX\"", "\"Gender\" = \"SEX\""),
+        &[("t.csv", table)],
+    ));
+    assert!(
+        e.contains("the header (t.csv: row 2, column 1) has no such column"),
+        "{e}"
+    );
+    // A number that is not a number in a workbook: the sheet cell.
+    let dir = temp_dir("mapping-xlsx-nan");
+    write_xlsx(
+        &dir.join("t.xlsx"),
+        &[
+            (3, &["", "Work permits"]),
+            (4, &["", "", "2022", "", "2023", ""]),
+            (5, &["", "Citizenship", "Male", "Female", "Male", "Female"]),
+            (6, &["", "Burma", "10", "20", "11", "21"]),
+            (7, &["", "Cambodia", "5", "six", "7", "8"]),
+            (8, &["", "Viet Nam", "1", "2", "3", "4"]),
+        ],
+        &[],
+    );
+    let errors = cells(map_in(&dir, XLSX_SPEC));
+    assert_eq!(
+        errors,
+        vec![
+            "Permits!D8: \"six\" is not a number (nor a marker: \"-\", \"..\", \"c\", \"n.a.\", \"x\")"
+        ]
+    );
+}
+
+#[test]
+fn repeated_observation_far_apart_is_caught_by_the_validator() {
+    // Rows 3 and 5 give the same key and year, with another series between:
+    // the mapper streams them as two runs; `sdmxgw map` validates on the way
+    // and refuses, naming the second row.
+    let dir = temp_dir("mapping-cli-dup");
+    let spec = LONG_CCT
+        .replace(
+            "table = \"t.csv\"",
+            &format!("table = {:?}", dir.join("t.csv").display().to_string()),
+        )
+        .replace(
+            "file = \"codes/cct.csv\"",
+            &format!("file = {:?}", dir.join("cct.csv").display().to_string()),
+        );
+    fs::write(dir.join("map.toml"), spec).unwrap();
+    fs::write(dir.join("cct.csv"), CCT_MAP).unwrap();
+    fs::write(
+        dir.join("t.csv"),
+        "Year;Citizenship;Sex;Workers\n2022;Burma;Men;1\n2022;Cambodia;Men;2\n2022;Myanmar;Men;3\n",
+    )
+    .unwrap();
+    let out = dir.join("out.csv");
+    let o = sdmxgw()
+        .current_dir(root())
+        .args(["map", "--mapping"])
+        .arg(dir.join("map.toml"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("E601"), "{err}");
+    assert!(err.contains("t.csv: row 4, column 4"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn streams_a_200k_row_csv() {
+    // A long table sorted by series: 50,000 series × 4 years. Memory is
+    // measured by `cargo bench --bench mapping`; here the counts.
+    let dir = temp_dir("mapping-stream");
+    let mut table = String::from("Year;Citizenship;Sex;Workers\n");
+    let ccts = ["Burma", "Cambodia", "Lao PDR", "Viet Nam", "Indonesia"];
+    let mut rows = 0;
+    // 10,000 blocks × 5 citizenships × 4 years; each block has its own years,
+    // so no key and period repeats.
+    'outer: for block in 0..10_000 {
+        for cct in ccts {
+            for year in 0..4 {
+                use std::fmt::Write;
+                let y = 2000 + 4 * block + year;
+                writeln!(table, "{y};{cct};Men;{}", (rows * 7) % 1000).unwrap();
+                rows += 1;
+                if rows == 200_000 {
+                    break 'outer;
+                }
+            }
+        }
+    }
+    let spec = LONG_CCT;
+    fs::write(dir.join("t.csv"), &table).unwrap();
+    fs::create_dir_all(dir.join("codes")).unwrap();
+    fs::write(dir.join("codes/cct.csv"), CCT_MAP).unwrap();
+    let t = target(DF_CCT);
+    let mapping: Mapping = toml::from_str(spec).unwrap();
+    let mut reader = map_table(&mapping, &dir, None, &t).unwrap();
+    let summary = pump(&mut reader, &mut sdmx_gateway::data::CountSink).unwrap();
+    assert_eq!(summary.observations, 200_000);
+    // Consecutive rows of one citizenship form one series of four years.
+    assert_eq!(summary.series, 50_000);
+}

@@ -137,7 +137,16 @@ pub fn open_table<'r>(path: &Path, registry: &'r Registry) -> Result<Opened<'r>,
     // The mapped events identify the content (the table, the mapping file and
     // its code maps together); mapping again is cheap, tables are small.
     let mut hasher = HashSink::default();
-    crate::data::pump(&mut map()?, &mut hasher).map_err(|e| err(e.to_string()))?;
+    let mut first = map()?;
+    crate::data::pump(&mut first, &mut hasher).map_err(|e| match first.take_problems() {
+        // Problems in the cells are found while streaming: list them all.
+        Some(MappingError::Cells(cells)) => err(format!(
+            "{} problem(s) in the table: {}",
+            first.problem_count(),
+            cells.join("; ")
+        )),
+        _ => err(e.to_string()),
+    })?;
     Ok(Opened {
         dataflow: reference.short(),
         sha256: Some(hasher.hex()),

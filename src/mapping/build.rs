@@ -82,6 +82,9 @@ fn spec_err(message: String) -> MappingError {
     MappingError::Spec { message }
 }
 
+/// A value column and, per header row, the component, the header text and its cell.
+type HeaderColumn = (usize, Vec<(String, String, CellRef)>);
+
 /// At most this many problems are kept with their text; the rest are counted.
 const MAX_PROBLEMS: usize = 1000;
 
@@ -277,7 +280,7 @@ impl<'a> Plan<'a> {
         }
 
         // Value columns, with what their header cells say.
-        let mut value_cols: Vec<(usize, Vec<(String, String, CellRef)>)> = Vec::new();
+        let mut value_cols: Vec<HeaderColumn> = Vec::new();
         match mapping.layout.kind {
             LayoutKind::Long => {
                 let c = match &mapping.layout.value {

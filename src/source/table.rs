@@ -140,7 +140,15 @@ where
             )),
             e => data_err(format!("mapping the table: {e}")),
         })?;
-    pump(&mut reader, parts).map_err(|e| data_err(e.to_string()))?;
+    pump(&mut reader, parts).map_err(|e| match reader.take_problems() {
+        // Problems in the cells are found while streaming: list them all.
+        Some(MappingError::Cells(cells)) => data_err(format!(
+            "{} problem(s) mapping the table: {}; fix the mapping file or ask the provider",
+            reader.problem_count(),
+            cells.join("; ")
+        )),
+        _ => data_err(e.to_string()),
+    })?;
     Ok(())
 }
 
