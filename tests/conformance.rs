@@ -133,7 +133,7 @@ fn dataflow_agency_and_version_must_match() {
         format!("/data/ILO,{FLOW},9.9/all"),
         format!("/data/dataflow/OECD/{FLOW}/1.0/*"),
         format!("/data/dataflow/ILO/{FLOW}/2.0/*"),
-        format!("/schema/datastructure/OECD/MNA_OEMP_SEX_CDS_NB/1.0"),
+        "/schema/datastructure/OECD/MNA_OEMP_SEX_CDS_NB/1.0".to_string(),
     ] {
         let (status, code, body) = fetch(&s, &path);
         assert_eq!((status, code.as_str()), (404, "100"), "{path}: {body}");

@@ -65,7 +65,9 @@ impl Seen {
         if first.is_none()
             && let Some(code) = time.and_then(|(_, p)| period_code(p))
         {
-            return self.compact.insert((u64::from(series) << 32) | u64::from(code));
+            return self
+                .compact
+                .insert((u64::from(series) << 32) | u64::from(code));
         }
         let mut key = Vec::new();
         if let Some((id, v)) = time {

@@ -811,7 +811,9 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
 
     fn obs(&mut self, o: &Obs) -> Result<Flow, S::Error> {
         let schema = self.schema;
-        let time_id = self.time_index.map(|t| schema.dimensions[t].spec.id.as_str());
+        let time_id = self
+            .time_index
+            .map(|t| schema.dimensions[t].spec.id.as_str());
         let period = time_id.and_then(|t| o.key.get(t));
         set_period(&mut self.period, period);
         if self.all_dims {
@@ -923,7 +925,10 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 let series = match self.dup_series {
                     Some(n) => n,
                     None => {
-                        let key = self.series_key.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                        let key = self
+                            .series_key
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()));
                         let n = self.seen.series(key);
                         self.dup_series = Some(n);
                         n
