@@ -182,15 +182,11 @@ fn summarize(d: &DeliveryReport, json: bool) -> anyhow::Result<Outcome> {
             d.count(OutboxState::Pending) + d.count(OutboxState::Delivering)
         );
     }
-    let worst = d
-        .messages
-        .iter()
-        .map(|r| r.state)
-        .max_by_key(|s| match s {
-            OutboxState::Acknowledged => 0,
-            OutboxState::Pending | OutboxState::Delivering => 1,
-            OutboxState::Failed => 2,
-        });
+    let worst = d.messages.iter().map(|r| r.state).max_by_key(|s| match s {
+        OutboxState::Acknowledged => 0,
+        OutboxState::Pending | OutboxState::Delivering => 1,
+        OutboxState::Failed => 2,
+    });
     if !d.skipped.is_empty() && worst.is_none() {
         bail!("messages wait for targets that are not configured (see the warnings)");
     }

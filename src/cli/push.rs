@@ -162,7 +162,10 @@ pub fn describe(r: &OutboxRecord) -> String {
             r.id,
             r.name,
             r.target,
-            r.receipt.as_deref().map(summarize_receipt).unwrap_or_default()
+            r.receipt
+                .as_deref()
+                .map(summarize_receipt)
+                .unwrap_or_default()
         ),
         OutboxState::Failed => format!(
             "message {} ({}) refused by {} after {} attempt(s):\n{}",

@@ -6,15 +6,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 
-use sdmx_gateway::config::{Config, ExchangeConfig};
-use sdmx_gateway::exchange::coverage::{self, Coverage};
 use sdmx_gateway::config::TargetConfig;
+use sdmx_gateway::config::{Config, ExchangeConfig};
 use sdmx_gateway::exchange::Deliver;
+use sdmx_gateway::exchange::coverage::{self, Coverage};
 use sdmx_gateway::exchange::pulls::SourcePull;
 use sdmx_gateway::exchange::push::{Delivery, OutboxDeliver};
-use sdmx_gateway::push::{Outbox, Targets};
 use sdmx_gateway::exchange::scheduler::{RunFn, Scheduler};
 use sdmx_gateway::exchange::{Runner, Trigger};
+use sdmx_gateway::push::{Outbox, Targets};
 use sdmx_gateway::server::{self, AppState};
 use sdmx_gateway::source::sources_from_config;
 use sdmx_gateway::store::{RunRecord, SqliteStore, Store, now_micros};
