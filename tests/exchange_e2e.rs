@@ -1,9 +1,9 @@
 //! Two gateways on loopback: a Member State gateway maps its national tables
-//! into its store and publishes them over SDMX REST; a collector gateway
-//! pulls from it every two seconds. Each is killed (as in a crash) and
-//! restarted in the middle; at the end the collector holds every observation
-//! exactly once, equal to the Member State's, and its run history is
-//! complete.
+//! into its store, publishes them over SDMX REST and pushes them to the
+//! collector; the collector also pulls from it every two seconds. Each is
+//! killed (as in a crash) and restarted in the middle; at the end the
+//! collector holds every observation exactly once, equal to the Member
+//! State's, every push was acknowledged, and the run history is complete.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -25,14 +25,29 @@ fn mapping(name: &str) -> String {
         .to_string()
 }
 
-/// The Member State gateway's configuration: `tables` mapped into its store.
-fn member_state_config(dir: &Path, tables: &[&str]) -> std::path::PathBuf {
+const TOKEN: &str = "ms-push-token";
+
+/// A free loopback port (bound and released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The Member State gateway's configuration: `tables` mapped into its store
+/// and pushed to the collector.
+fn member_state_config(dir: &Path, tables: &[&str], collector: &str) -> std::path::PathBuf {
     let list: Vec<String> = tables.iter().map(|t| format!("{:?}", mapping(t))).collect();
     let path = dir.join("ms.toml");
     std::fs::write(
         &path,
         format!(
-            "store = {:?}\n\n[exchanges.publish]\nschedule = '*/3 * * * * *'\ntables = [{}]\nrun_at_start = true\n",
+            "store = {:?}\n\n\
+             [targets.collector]\nkind = 'sdmx-rest'\nurl = {collector:?}\ntimeout_secs = 10\n\
+             auth = {{ type = 'bearer', token = '{TOKEN}' }}\nretry = {{ max_attempts = 1 }}\n\n\
+             [exchanges.publish]\nschedule = '*/3 * * * * *'\ntables = [{}]\ntargets = ['collector']\nrun_at_start = true\n",
             dir.join("ms.db").display().to_string(),
             list.join(", ")
         ),
@@ -47,10 +62,12 @@ fn collector_config(dir: &Path, member_state: &str) -> std::path::PathBuf {
         &path,
         format!(
             "store = {:?}\n\n\
+             [[providers]]\nid = 'MS'\ntoken_sha256 = '{}'\nref_areas = ['PHL', 'THA']\ndataflows = ['*']\n\n\
              [sources.ms]\nkind = 'sdmx-rest'\nurl = {member_state:?}\ntimeout_secs = 10\nretry = {{ max_attempts = 1 }}\n\n\
              [exchanges.collect]\nschedule = '*/2 * * * * *'\nvalidation = 'quarantine'\n\
              pulls = [{{ source = 'ms', dataflow = '{PHL}' }}, {{ source = 'ms', dataflow = '{THA}' }}]\n",
             dir.join("collector.db").display().to_string(),
+            sdmx_gateway::store::sha256_hex(TOKEN.as_bytes()),
         ),
     )
     .unwrap();
@@ -75,53 +92,78 @@ fn runs(g: &Gateway, name: &str) -> Vec<Value> {
         .clone()
 }
 
-fn bind_of(g: &Gateway) -> String {
-    g.base.trim_start_matches("http://").to_owned()
+fn count(db: &Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
-fn a_collector_pulls_from_a_member_state_across_restarts_of_both() {
+fn a_collector_pulls_and_receives_pushes_across_restarts_of_both() {
     let dir = temp_dir("exchange-e2e");
-    let ms_log = dir.join("ms.log");
-    let col_log = dir.join("collector.log");
+    let (ms_log, col_log) = (dir.join("ms.log"), dir.join("collector.log"));
+    let (ms_bind, col_bind) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let col_config = collector_config(&dir, &format!("http://{ms_bind}"));
+    let ms_phl = member_state_config(
+        &dir,
+        &["phl-deployments.toml"],
+        &format!("http://{col_bind}"),
+    );
 
-    // 1. The Member State publishes its deployments table.
-    let ms_config = member_state_config(&dir, &["phl-deployments.toml"]);
-    let ms = Gateway::start(&ms_config, &ms_log);
-    let ms_bind = bind_of(&ms);
-    wait_for(30, "the Member State's first run", || {
-        (data(&ms, PHL).len() == 54).then_some(())
-    });
-
-    // 2. The collector pulls it.
-    let col_config = collector_config(&dir, &ms.base);
-    let col = Gateway::start(&col_config, &col_log);
-    let col_bind = bind_of(&col);
-    wait_for(30, "the collector's first pull", || {
-        (data(&col, PHL).len() == 54).then_some(())
-    });
-
-    // 3. The Member State crashes; the collector's pulls fail meanwhile.
-    drop(ms);
+    // 1. The collector starts first: its pulls fail until the Member State is up.
+    let col = Gateway::start_on(&col_config, &col_log, &col_bind);
     wait_for(30, "a failed pull", || {
         runs(&col, "collect")
             .iter()
             .any(|r| r["status"] == "failed")
             .then_some(())
     });
-    // It comes back with a second table.
-    let ms_config = member_state_config(&dir, &["phl-deployments.toml", "tha-work-permits.toml"]);
-    let ms = Gateway::start_on(&ms_config, &ms_log, &ms_bind);
+
+    // 2. The Member State maps, stores and pushes its deployments table.
+    let ms = Gateway::start_on(&ms_phl, &ms_log, &ms_bind);
+    wait_for(30, "the pushed table at the collector", || {
+        (data(&col, PHL).len() == 54).then_some(())
+    });
+    let first = &runs(&ms, "publish")[0];
+    assert_eq!(first["pushed"].as_u64(), Some(54), "{first}");
+
+    // 3. Both crash. The Member State comes back with a second table while
+    //    the collector is down: the push waits in its outbox.
+    drop(col);
+    drop(ms);
+    let ms_both = member_state_config(
+        &dir,
+        &["phl-deployments.toml", "tha-work-permits.toml"],
+        &format!("http://{col_bind}"),
+    );
+    let ms = Gateway::start_on(&ms_both, &ms_log, &ms_bind);
     wait_for(30, "the Member State's second table", || {
         (data(&ms, THA).len() == 36).then_some(())
     });
+    wait_for(30, "a push waiting in the outbox", || {
+        (count(
+            &dir.join("ms.db"),
+            "SELECT COUNT(*) FROM outbox WHERE state != 'acknowledged'",
+        ) > 0)
+            .then_some(())
+    });
 
-    // 4. The collector crashes and comes back (on its port, with its store).
-    drop(col);
-    std::thread::sleep(Duration::from_millis(2500));
+    // 4. The collector comes back (its port, its store): it catches up with a
+    //    pull, and the waiting push is delivered.
     let col = Gateway::start_on(&col_config, &col_log, &col_bind);
     wait_for(30, "the collector to catch up", || {
         (data(&col, THA).len() == 36).then_some(())
+    });
+    wait_for(30, "every push acknowledged", || {
+        (count(
+            &dir.join("ms.db"),
+            "SELECT COUNT(*) FROM outbox WHERE state != 'acknowledged'",
+        ) == 0)
+            .then_some(())
     });
     // A few more quiet runs.
     std::thread::sleep(Duration::from_millis(4500));
@@ -130,18 +172,30 @@ fn a_collector_pulls_from_a_member_state_across_restarts_of_both() {
     for flow in [PHL, THA] {
         assert_eq!(data(&col, flow), data(&ms, flow), "{flow}");
     }
-    let db = rusqlite::Connection::open(dir.join("collector.db")).unwrap();
-    let versions: i64 = db
-        .query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))
-        .unwrap();
+    let col_db = dir.join("collector.db");
     assert_eq!(
-        versions,
+        count(&col_db, "SELECT COUNT(*) FROM observations"),
         54 + 36,
         "an observation was written more than once"
     );
+    // Both pushed messages were received (each applied once) from the Member State.
+    assert_eq!(
+        count(
+            &dir.join("ms.db"),
+            "SELECT COUNT(*) FROM outbox WHERE state = 'acknowledged'"
+        ),
+        2
+    );
+    assert!(
+        count(
+            &col_db,
+            "SELECT COUNT(*) FROM submissions WHERE who = 'MS' AND receipt IS NOT NULL"
+        ) >= 1
+    );
 
     // The run history is complete: every run ended; the failures name the
-    // source; the restart caught up once.
+    // source; the restart caught up once; the pulls stored what the pushes
+    // had not.
     let history = runs(&col, "collect");
     assert!(history.len() >= 4, "{} runs", history.len());
     for r in &history {
@@ -168,8 +222,6 @@ fn a_collector_pulls_from_a_member_state_across_restarts_of_both() {
         1,
         "exactly one catch-up after the collector's restart"
     );
-    let stored: u64 = history.iter().map(|r| r["stored"].as_u64().unwrap()).sum();
-    assert_eq!(stored, 54 + 36);
     // The Member State's own history survived its crash too: only its newest
     // run may still be going.
     let published = runs(&ms, "publish");
@@ -177,7 +229,7 @@ fn a_collector_pulls_from_a_member_state_across_restarts_of_both() {
     assert!(
         published
             .iter()
-            .any(|r| r["trigger"] == "start" && r["stored"].as_u64() == Some(36)),
-        "the second start mapped the new table"
+            .any(|r| r["trigger"] == "start" && r["pushed"].as_u64() == Some(36)),
+        "the second start mapped and pushed the new table"
     );
 }

@@ -121,6 +121,13 @@ impl Runner<'_> {
                 errors.push(format!("{label}: {e}"));
             }
         }
+        for target in &exchange.targets {
+            if let Some((_, d)) = self.targets.iter().find(|(n, _)| n == target)
+                && let Err(e) = d.retry_waiting()
+            {
+                tracing::warn!(exchange = name, target = %target, "waiting messages: {e}");
+            }
+        }
         let status = if !errors.is_empty() {
             RunStatus::Failed
         } else if invalid {
