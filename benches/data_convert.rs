@@ -60,6 +60,7 @@ fn main() {
         "step", "seconds", "MB/s", "obs/s", "peak MB", "vs raw"
     );
     let mut raw = None;
+    let mut read = None;
     for step in [
         "raw-tokenise",
         "read-count",
@@ -70,12 +71,23 @@ fn main() {
         let m = child(step, &file);
         let base = *raw.get_or_insert(m.seconds);
         print_row(step, &m, size, obs, base);
+        if step == "read-count" {
+            read = Some(m.seconds);
+        }
     }
+    let mut versus = None;
     if peer {
         match pysdmx(&file) {
-            Ok(m) => print_row("pysdmx 1.21 read", &m, size, obs, raw.unwrap_or(m.seconds)),
+            Ok(m) => {
+                print_row("pysdmx 1.21 read", &m, size, obs, raw.unwrap_or(m.seconds));
+                versus = read.map(|r| m.seconds / r);
+            }
             Err(e) => println!("pysdmx: not measured ({e})"),
         }
+    }
+    if let Some(x) = versus {
+        println!();
+        println!("read-count vs pysdmx: {x:.1}× the observations per second");
     }
     println!();
     println!(

@@ -25,6 +25,7 @@ pub mod format;
 pub mod ilms;
 pub mod mapping;
 pub mod model;
+pub mod push;
 pub mod server;
 pub mod source;
 pub mod store;

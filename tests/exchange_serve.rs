@@ -472,3 +472,46 @@ fn the_embedded_default_maps_the_sample_tables() {
     );
     assert!(dir.join("data/gateway.db").exists());
 }
+
+#[test]
+fn the_embedded_default_delivers_the_sample_tables_to_itself() {
+    // `sdmxgw serve` without --config, from an empty folder: the sample
+    // tables are mapped and delivered to the gateway's own POST /data.
+    let dir = temp_dir("exchange-default-serve");
+    let log = std::fs::File::create(dir.join("serve.log")).unwrap();
+    let mut child = sdmxgw()
+        .current_dir(&dir)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let g = Gateway {
+        child,
+        base: line.trim().trim_start_matches("listening on ").to_owned(),
+    };
+    for (name, n) in [("phl-deployments", 54), ("tha-work-permits", 36)] {
+        let run = wait_for(60, name, || {
+            runs(&g, name)
+                .first()
+                .filter(|r| r["ended"].is_string())
+                .cloned()
+        });
+        assert_eq!(run["status"], "ok", "{run}");
+        assert_eq!(run["pushed"].as_u64(), Some(n), "{run}");
+        assert_eq!(run["stored"].as_u64(), Some(0), "{run}");
+    }
+    let (status, _, csv) = g.get("/data/DF_MNA_OEMP_SEX_CDS_NB/PHL....?format=csvfile", None);
+    assert_eq!(status, 200, "{csv}");
+    assert_eq!(csv.lines().count(), 1 + 54);
+    // The log shows the runs and then the coverage table.
+    wait_for(30, "the coverage table in the log", || {
+        let log = std::fs::read_to_string(dir.join("serve.log")).unwrap();
+        (log.contains("exchange run finished") && log.contains(" complete, 0 partial, "))
+            .then_some(())
+    });
+}

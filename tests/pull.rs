@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -301,11 +301,64 @@ fn cli_pulls_from_serve_over_1_5_into_a_file_and_over_2_into_a_store_then_increm
 }
 
 #[test]
+fn structures_are_pulled_over_1_5_and_2_and_read_before_they_are_kept() {
+    let dir = temp_dir("pull-dsd");
+    let serve = Serve::start(&dir, "");
+    std::fs::write(
+        dir.join("gateway.toml"),
+        format!(
+            "[sources.office15]\nkind = \"sdmx-rest\"\nurl = \"{0}\"\napi = \"1.5\"\n\n[sources.office2]\nkind = \"sdmx-rest\"\nurl = \"{0}\"\n",
+            serve.base
+        ),
+    )
+    .unwrap();
+    for (source, path) in [
+        (
+            "office15",
+            "/dataflow/ILO/DF_MNA_OEMP_SEX_CDS_NB/1.0?references=all",
+        ),
+        (
+            "office2",
+            "/structure/dataflow/ILO/DF_MNA_OEMP_SEX_CDS_NB/1.0?references=all",
+        ),
+    ] {
+        let out = dir.join(format!("{source}.xml"));
+        let (code, stdout, stderr) = pull_cli(
+            &dir,
+            &[source, FLOW, "--dsd", "-o", out.to_str().unwrap(), "--json"],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v["url"], format!("{}{path}", serve.base));
+        assert_eq!(v["format"], "sdmx-ml-2.1");
+        // The dataflow, its DSD and the codelists it uses at least.
+        assert!(v["artefacts"].as_u64().unwrap() >= 5, "{v}");
+        // What was written is what sdmxgw reads as structures.
+        let check = util::sdmxgw()
+            .args(["structure", "list", "--type", "dataflow", "--structure"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let listed = String::from_utf8_lossy(&check.stdout);
+        assert!(listed.contains("DF_MNA_OEMP_SEX_CDS_NB"), "{listed}");
+    }
+    // An unknown dataflow: the error names the source, the URL and what to do.
+    let (code, _, stderr) = pull_cli(&dir, &["office15", "ILO:DF_NOPE(1.0)", "--dsd"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("source office15")
+            && stderr.contains("/dataflow/ILO/DF_NOPE/1.0")
+            && stderr.contains("check its id"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn cli_names_an_unknown_source_and_refuses_a_bad_since() {
     let dir = temp_dir("pull-cli-errors");
     std::fs::write(
         dir.join("gateway.toml"),
-        "[sources.office]\nkind = \"sdmx-rest\"\nurl = \"http://127.0.0.1:9/\"\n",
+        "[sources.office]\nkind = \"sdmx-rest\"\nurl = \"http://127.0.0.1:9/\"\nretry = { max_attempts = 2, initial_delay_ms = 10 }\n",
     )
     .unwrap();
     let (code, _, stderr) = pull_cli(&dir, &["nope", "DF_MNA_OEMP_SEX_CDS_NB"]);
@@ -373,7 +426,7 @@ fn too_large_queries_split_by_key_then_by_period_and_every_observation_arrives_o
     assert_eq!(got_values, want);
     // First the whole key (413), then halves by key, then by years.
     assert!(
-        report.requests[0].ends_with(&format!("/{}", key.replace('+', "+"))),
+        report.requests[0].ends_with(&format!("/{key}")),
         "{:?}",
         report.requests[0]
     );
@@ -535,7 +588,15 @@ async fn fake(State(f): State<Fake>, req: Request) -> Response {
                 .into_response()
         }
         "gzip" => ([(header::CONTENT_TYPE, csv_ct)], f.csv.as_ref().clone()).into_response(),
-        "files" => (
+        "files" => {
+            let file = path.rsplit('/').next().unwrap_or_default();
+            (
+                [(header::CONTENT_TYPE, "application/octet-stream")],
+                std::fs::read(root().join("samples/tables").join(file)).unwrap_or_default(),
+            )
+                .into_response()
+        }
+        "pxweb" if seen.body.contains("\"format\":\"csv\"") => (
             [(header::CONTENT_TYPE, "text/csv")],
             std::fs::read(root().join("samples/tables/phl-deployments-illustrative.csv")).unwrap(),
         )
@@ -652,6 +713,20 @@ fn a_refused_format_falls_back_to_the_next() {
     assert!(
         e.contains("source s406") && e.contains("406") && e.contains("formats = ["),
         "{e}"
+    );
+    // Structures: every format refused, each asked once.
+    let e = rest(&base, "s406", "")
+        .pull_structures(rt.handle(), FLOW)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("every structure format asked (sdmx-ml-2.1, sdmx-ml-3.0, sdmx-json)"),
+        "{e}"
+    );
+    assert_eq!(
+        f.seen("/s406/dataflow/ILO/DF_MNA_OEMP_SEX_CDS_NB/1.0")
+            .len(),
+        3
     );
 }
 
@@ -990,5 +1065,125 @@ fn sources_refuse_unknown_fields_and_missing_mappings() {
             .to_string()
             .contains("http")
     );
-    let _ = PathBuf::new();
+}
+
+#[test]
+fn a_recorded_json_stat2_answer_becomes_a_long_table() {
+    // Statistics Finland's answer: 3 years × 3 sexes × 10 age groups × 1 content.
+    let doc = std::fs::read(util::fixture("pxweb/response_fi.json")).unwrap();
+    let mut out = Vec::new();
+    let rows = sdmx_gateway::source::jsonstat2_to_csv(&doc, &mut out).unwrap();
+    assert_eq!(rows, 90);
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "År,Vuosi code,Kön,Sukupuoli code,Ålder,Ikä code,Uppgifter,Tiedot code,value,status"
+    );
+    // Row-major: the last dimension varies fastest; values in document order.
+    assert_eq!(
+        lines[1],
+        "2020,2020,Totalt,SSS,20 - 24,20-24,Befolkning 31.12.,vaesto,308410,"
+    );
+    assert_eq!(
+        lines[2],
+        "2020,2020,Totalt,SSS,25 - 29,25-29,Befolkning 31.12.,vaesto,352990,"
+    );
+    assert!(
+        lines[11].starts_with("2020,2020,Män,1,20 - 24,"),
+        "{}",
+        lines[11]
+    );
+    assert_eq!(lines.len(), 91);
+}
+
+#[test]
+fn an_xlsx_file_over_http_is_mapped() {
+    let rt = runtime();
+    let (base, _f) = start_fake(&rt);
+    let mapping = root().join("samples/mappings/tha-work-permits.toml");
+    let src = source(
+        "tha-table",
+        &format!(
+            "kind = \"file\"\nurl = \"{base}/files/tha-work-permits-illustrative.xlsx\"\nmapping = {:?}\n",
+            mapping.display().to_string()
+        ),
+    );
+    let mut sink = CollectSink::default();
+    let report = src
+        .pull(
+            rt.handle(),
+            &PullRequest::new("", "all"),
+            registry(),
+            &mut sink,
+        )
+        .unwrap();
+    assert_eq!(report.format.as_deref(), Some("xlsx"));
+    assert_eq!(report.dataflow, "ILO:DF_MST_NCTE_SEX_CCT_NB(1.0)");
+    // The same observations `sdmxgw map` makes from the file itself.
+    let mapped = util::sdmxgw()
+        .current_dir(root())
+        .args(["map", "--mapping"])
+        .arg(&mapping)
+        .output()
+        .unwrap();
+    assert!(mapped.status.success());
+    let got = sink.collected.flat();
+    assert_eq!(got.len(), 36);
+    let reg = registry();
+    let flow = reg.dataflow("ILO:DF_MST_NCTE_SEX_CCT_NB(1.0)").unwrap();
+    let dsd = reg.structure_of(flow).unwrap();
+    let usage = StructureUse::Dataflow(flow.meta.reference(ArtefactClass::Dataflow));
+    let mut r = open_reader(
+        DataFormat::Csv10,
+        &mapped.stdout[..],
+        ReadOptions {
+            source: "map",
+            dsd: Some(dsd),
+            structure: Some(&usage),
+        },
+    )
+    .unwrap();
+    let mut want = CollectSink::default();
+    pump(&mut r, &mut want).unwrap();
+    assert_eq!(values(&got), values(&want.collected.flat()));
+}
+
+#[test]
+fn a_pxweb_csv_answer_is_mapped_as_it_comes() {
+    let rt = runtime();
+    let (base, f) = start_fake(&rt);
+    // The CSV answer here is the Philippine-style wide table; its mapping reads it.
+    let mapping = root().join("samples/mappings/phl-deployments.toml");
+    let src = source(
+        "psa-csv",
+        &format!(
+            "kind = \"pxweb\"\nurl = \"{base}/pxweb/api/v1/en/DB/LFS/OFW2.px\"\nresponse = \"csv\"\nmapping = {:?}\n",
+            mapping.display().to_string()
+        ),
+    );
+    let mut sink = CollectSink::default();
+    let report = src
+        .pull(
+            rt.handle(),
+            &PullRequest::new(FLOW, "all"),
+            registry(),
+            &mut sink,
+        )
+        .unwrap();
+    assert_eq!(report.format.as_deref(), Some("csv"));
+    let post: serde_json::Value =
+        serde_json::from_str(&f.seen("/pxweb").last().unwrap().body).unwrap();
+    assert_eq!(post["response"]["format"], "csv");
+    let mapped = util::sdmxgw()
+        .current_dir(root())
+        .args(["map", "--mapping"])
+        .arg(&mapping)
+        .output()
+        .unwrap();
+    assert!(mapped.status.success());
+    assert_eq!(
+        values(&sink.collected.flat()),
+        values(&flat(&mapped.stdout, DataFormat::Csv10))
+    );
 }

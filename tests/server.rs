@@ -7,11 +7,11 @@ use std::process::{Child, Stdio};
 
 use crate::util;
 
-const FLOW: &str = "DF_MNA_OEMP_SEX_CDS_NB";
-const PHL_TOKEN: &str = "phl-secret-token";
+pub(crate) const FLOW: &str = "DF_MNA_OEMP_SEX_CDS_NB";
+pub(crate) const PHL_TOKEN: &str = "phl-secret-token";
 const THA_TOKEN: &str = "tha-secret-token";
 
-fn sample() -> Vec<u8> {
+pub(crate) fn sample() -> Vec<u8> {
     std::fs::read(util::root().join("samples/messages/phl-outflows-illustrative.csv")).unwrap()
 }
 
@@ -20,19 +20,19 @@ fn sha(text: &str) -> String {
 }
 
 /// A running server, killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-    dir: PathBuf,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    pub(crate) dir: PathBuf,
 }
 
 impl Server {
-    fn start(name: &str, extra: &str) -> Server {
+    pub(crate) fn start(name: &str, extra: &str) -> Server {
         let dir = util::temp_dir(&format!("server-{name}"));
         Server::start_in(dir, extra)
     }
 
-    fn start_in(dir: PathBuf, extra: &str) -> Server {
+    pub(crate) fn start_in(dir: PathBuf, extra: &str) -> Server {
         let config = format!(
             "store = {:?}\n{extra}\n[[providers]]\nid = \"PHL\"\ntoken_sha256 = \"{}\"\nref_areas = [\"PHL\"]\ndataflows = [\"{FLOW}\"]\n\n[[providers]]\nid = \"THA\"\ntoken_sha256 = \"{}\"\nref_areas = [\"THA\"]\ndataflows = [\"*\"]\n",
             dir.join("db/gateway.db").display().to_string(),
@@ -61,11 +61,11 @@ impl Server {
         Server { child, base, dir }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn get(&self, path: &str, accept: Option<&str>) -> (u16, String, String) {
+    pub(crate) fn get(&self, path: &str, accept: Option<&str>) -> (u16, String, String) {
         let agent = agent();
         let mut req = agent.get(self.url(path));
         if let Some(a) = accept {
@@ -77,7 +77,7 @@ impl Server {
         (resp.status().as_u16(), ct, body)
     }
 
-    fn post(&self, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
+    pub(crate) fn post(&self, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
         let agent = agent();
         let mut req = agent.post(self.url(path));
         if let Some(t) = token {
@@ -130,7 +130,7 @@ fn count_observations(dir: &Path, name: &str, body: &str) -> u64 {
     v["observations"].as_u64().unwrap()
 }
 
-fn error_code(body: &str) -> String {
+pub(crate) fn error_code(body: &str) -> String {
     let start = body.find("code=\"").expect("an SDMX error message") + 6;
     body[start..start + body[start..].find('"').unwrap()].to_owned()
 }
@@ -422,20 +422,33 @@ fn same_message_twice_is_applied_once() {
     assert_eq!(body.lines().count(), 91);
 }
 
+/// A valid SDMX-CSV message of `years` × 18 series (~150 bytes a row): the
+/// sample's series with years from 1000 on (four-digit years only, so that
+/// every row passes validation and a partial store could not hide behind a
+/// refusal).
+fn big_valid_message(years: u64) -> (String, u64) {
+    let text = String::from_utf8(sample()).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let series: Vec<&str> = lines.filter(|l| l.contains(",2019,")).collect();
+    assert_eq!(series.len(), 18);
+    assert!(years <= 9000);
+    let mut big = format!("{header}\n");
+    for year in 1000..1000 + years {
+        for row in &series {
+            big.push_str(&row.replace(",2019,", &format!(",{year},")));
+            big.push('\n');
+        }
+    }
+    (big, years * 18)
+}
+
 #[test]
 fn killed_during_a_large_post_stores_nothing() {
     let dir = util::temp_dir("server-kill");
     let mut s = Server::start_in(dir.clone(), "");
-    // A valid message of ~10 MB: the sample's rows over many years.
-    let text = String::from_utf8(sample()).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap();
-    let first = lines.next().unwrap();
-    let mut big = format!("{header}\n");
-    for year in 1000..100_000 {
-        big.push_str(&first.replace(",2019,", &format!(",{year},")));
-        big.push('\n');
-    }
+    // A valid message of ~8 MB, half of it sent.
+    let (big, _) = big_valid_message(3000);
     let addr = s.base.strip_prefix("http://").unwrap().to_owned();
     let mut conn = std::net::TcpStream::connect(&addr).unwrap();
     write!(
@@ -458,6 +471,51 @@ fn killed_during_a_large_post_stores_nothing() {
     // The store still works after the kill.
     assert_eq!(s2.post("/data", Some(PHL_TOKEN), &sample()).0, 200);
     assert_eq!(s2.get(&format!("/data/{FLOW}/all"), None).0, 200);
+}
+
+/// The observation count of an availability answer (0 when nothing is stored).
+fn stored_observations(s: &Server) -> u64 {
+    let (status, _, body) = s.get(&format!("/availableconstraint/{FLOW}"), None);
+    if status == 404 {
+        return 0;
+    }
+    assert_eq!(status, 200, "{body}");
+    let start = body.find("<com:AnnotationTitle>").unwrap() + "<com:AnnotationTitle>".len();
+    body[start..start + body[start..].find('<').unwrap()]
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn killed_after_the_upload_stores_all_or_nothing() {
+    let dir = util::temp_dir("server-kill-ingest");
+    let mut s = Server::start_in(dir.clone(), "");
+    let (big, rows) = big_valid_message(300);
+    let addr = s.base.strip_prefix("http://").unwrap().to_owned();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        conn,
+        "POST /data HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {PHL_TOKEN}\r\nContent-Length: {}\r\n\r\n",
+        big.len()
+    )
+    .unwrap();
+    conn.write_all(big.as_bytes()).unwrap();
+    // The whole body is in; the server is validating or inside the ingest
+    // transaction when it dies.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    drop(conn);
+    let s2 = Server::start_in(dir, "");
+    let stored = stored_observations(&s2);
+    assert!(
+        stored == 0 || stored == rows,
+        "a killed submission left {stored} of {rows} observations"
+    );
+    // The message itself is valid: sent again and left alone, all of it is stored.
+    let (status, body) = s2.post("/data", Some(PHL_TOKEN), big.as_bytes());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(stored_observations(&s2), rows);
 }
 
 #[test]
@@ -558,39 +616,128 @@ fn availability_schema_health_metrics_gzip() {
     assert!(head.contains("content-encoding: gzip"), "{head}");
 }
 
+/// The OBS_VALUE of every SEX_T row of the sample, by `CDS|TIME_PERIOD`, read
+/// from the CSV itself (not through the gateway).
+fn sample_totals() -> std::collections::BTreeMap<String, f64> {
+    let mut reader =
+        csv::Reader::from_path(util::root().join("samples/messages/phl-outflows-illustrative.csv"))
+            .unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (sex, cds, time, value) = (col("SEX"), col("CDS"), col("TIME_PERIOD"), col("OBS_VALUE"));
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[sex] == "SEX_T")
+        .map(|r| {
+            (
+                format!("{}|{}", &r[cds], &r[time]),
+                r[value].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Runs a Python peer script and parses the JSON object it prints last.
+fn python_json(script: &str) -> serde_json::Value {
+    let out = std::process::Command::new(util::need_env("SDMXGW_PYTHON"))
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap()
+}
+
+/// Asserts that a peer's `{"CDS|TIME": value}` map holds exactly the stored values.
+fn assert_totals(who: &str, got: &serde_json::Value) {
+    let want = sample_totals();
+    assert_eq!(want.len(), 30);
+    let got = got.as_object().unwrap_or_else(|| panic!("{who}: {got}"));
+    assert_eq!(got.len(), want.len(), "{who}: {got:?}");
+    for (k, v) in &want {
+        let g = got.get(k).and_then(serde_json::Value::as_f64);
+        assert_eq!(g, Some(*v), "{who}: {k}");
+    }
+}
+
 /// sdmx1's Client against the running server: list dataflows, read a DSD,
-/// fetch data with a key.
+/// fetch data with a key, and find the stored values.
 #[test]
 #[ignore = "needs Python with sdmx1 (SDMXGW_PYTHON)"]
 fn interop_sdmx1_client() {
-    let python = util::need_env("SDMXGW_PYTHON");
     let s = Server::start("sdmx1", "");
     assert_eq!(s.post("/data", Some(PHL_TOKEN), &sample()).0, 200);
     let script = format!(
         r#"
-import sdmx
+import json, sdmx
 sdmx.add_source({{"id": "GW", "url": "{base}", "name": "gw"}})
 c = sdmx.Client("GW")
 flows = c.dataflow(agency_id="ILO")
 assert "{FLOW}" in flows.dataflow, list(flows.dataflow)
+assert len(flows.dataflow) == 60, len(flows.dataflow)
 m = c.dataflow("{FLOW}", agency_id="ILO", params={{"references": "descendants"}})
 dsd = m.dataflow["{FLOW}"].structure
-print("dsd", dsd.id, len(dsd.dimensions))
-d = c.data("{FLOW}", key="PHL.A..SEX_T.", dsd=m.structure[dsd.id] if dsd.id in m.structure else None)
+dsd = m.structure[dsd.id]
+dims = [d.id for d in dsd.dimensions.components]
+assert dims == ["REF_AREA", "FREQ", "MEASURE", "SEX", "CDS", "TIME_PERIOD"], dims
+assert "SEX_T" in dsd.dimensions.get("SEX").local_representation.enumerated
+d = c.data("{FLOW}", key="PHL.A..SEX_T.", dsd=dsd)
 s = sdmx.to_pandas(d)
-print("obs", len(s))
-assert len(s) == 30, len(s)
+out = {{}}
+for idx, v in s.items():
+    k = dict(zip(s.index.names, idx))
+    assert k["SEX"] == "SEX_T" and k["REF_AREA"] == "PHL", k
+    out[k["CDS"] + "|" + str(k["TIME_PERIOD"])] = float(v)
+print(json.dumps(out))
 "#,
         base = s.base
     );
-    let out = std::process::Command::new(python)
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    assert_totals("sdmx1 Client", &python_json(&script));
+}
+
+/// pysdmx reads the server's answers by URL: structures (the DSD with its
+/// codelists) and the data of a key in every format it reads.
+#[test]
+#[ignore = "needs Python with pysdmx (SDMXGW_PYTHON)"]
+fn interop_pysdmx_reads_server_responses() {
+    let s = Server::start("pysdmx", "");
+    assert_eq!(s.post("/data", Some(PHL_TOKEN), &sample()).0, 200);
+    let script = format!(
+        r#"
+import json
+from pysdmx.io import read_sdmx
+m = read_sdmx("{base}/dataflow/ILO/{FLOW}/latest?references=all", validate=True)
+dsds = m.get_data_structure_definitions()
+assert len(dsds) == 1, dsds
+dims = [c.id for c in dsds[0].components.dimensions]
+assert dims == ["REF_AREA", "FREQ", "MEASURE", "SEX", "CDS", "TIME_PERIOD"], dims
+sex = next(c for c in dsds[0].components.dimensions if c.id == "SEX")
+assert "SEX_T" in [code.id for code in sex.enumeration.codes], sex
+result = {{}}
+for fmt in ["genericdata", "structurespecificdata", "csvfile", "csvfile-2.0"]:
+    msg = read_sdmx("{base}/data/{FLOW}/PHL.A..SEX_T.?format=" + fmt, validate=fmt.endswith("data"))
+    rows = [r for ds in msg.data for r in ds.data.to_dict("records")]
+    out = {{}}
+    for r in rows:
+        assert r["SEX"] == "SEX_T", r
+        out[r["CDS"] + "|" + str(r["TIME_PERIOD"])] = float(r["OBS_VALUE"])
+    result[fmt] = out
+print(json.dumps(result))
+"#,
+        base = s.base
     );
+    let got = python_json(&script);
+    for fmt in [
+        "genericdata",
+        "structurespecificdata",
+        "csvfile",
+        "csvfile-2.0",
+    ] {
+        assert_totals(&format!("pysdmx on {fmt}"), &got[fmt]);
+    }
 }

@@ -8,11 +8,11 @@ use clap::{Args, Subcommand};
 
 use sdmx_gateway::config::Config;
 use sdmx_gateway::exchange::view::views;
-use sdmx_gateway::exchange::{Runner, Trigger};
+use sdmx_gateway::exchange::{Deliver, Runner, Trigger};
 use sdmx_gateway::store::{RunRecord, RunStatus, SqliteStore};
 
 use super::Outcome;
-use super::serve::{load_config, source_pull};
+use super::serve::{delivery, load_config, source_pull};
 use super::structure::{StructureArgs, load_for_data};
 
 /// `sdmxgw exchange …`.
@@ -178,15 +178,18 @@ fn run_one(args: RunArgs) -> anyhow::Result<Outcome> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let pull = {
+    let (pull, deliver) = {
         let _guard = runtime.enter();
-        source_pull(&config)?
+        (source_pull(&config)?, delivery(&config, None)?)
     };
     let runner = Runner {
         registry: &registry,
         store: config.store.clone(),
         pull: Some(&pull),
-        targets: Vec::new(),
+        targets: deliver
+            .iter()
+            .map(|(n, d)| (n.clone(), d as &dyn Deliver))
+            .collect(),
     };
     let record = runner.run(&args.name, exchange, Trigger::Manual)?;
     if args.json {

@@ -1,7 +1,8 @@
 //! The command-line interface: one file per subcommand.
 //!
 //! Exit codes: 0 success; 1 the input was read but is invalid (findings); 2 the
-//! command could not run (unreadable input, bad arguments, I/O failure).
+//! command could not run (unreadable input, bad arguments, I/O failure); 3 a
+//! message is queued in the outbox but not delivered yet.
 
 use std::process::ExitCode;
 
@@ -13,8 +14,10 @@ mod exchange;
 mod ilms;
 mod io;
 mod map;
+mod outbox;
 mod pick;
 mod pull;
+mod push;
 mod schema;
 mod serve;
 mod structure;
@@ -27,6 +30,8 @@ pub enum Outcome {
     Ok,
     /// The input was read and has problems (exit 1).
     Invalid,
+    /// Queued but not delivered yet: the target is unreachable or busy (exit 3).
+    Pending,
 }
 
 #[derive(Parser)]
@@ -36,7 +41,8 @@ pub enum Outcome {
     about = "sdmx-gateway: map, pull, validate, store, serve and push official statistics in SDMX",
     long_about = "sdmx-gateway exchanges official statistics in SDMX. It ships the ILO's \
 International Labour Migration Statistics (ILMS) structures and works on them by default.\n\n\
-Exit codes: 0 success, 1 invalid input (findings reported), 2 could not run.\n\
+Exit codes: 0 success, 1 invalid input (findings reported), 2 could not run, 3 queued in \
+the outbox but not delivered yet (push, outbox retry).\n\
 Logs go to stderr; set RUST_LOG=debug for more."
 )]
 struct Cli {
@@ -70,6 +76,11 @@ enum Command {
     Exchange(exchange::ExchangeCommand),
     /// Pull data from a configured source (SDMX REST, PX-Web, table files) into a file or the store.
     Pull(pull::PullArgs),
+    /// Push a data message to a target (SDMX REST collector or folder) through the outbox.
+    Push(push::PushArgs),
+    /// List the outbox of messages to push, or deliver them now.
+    #[command(subcommand)]
+    Outbox(outbox::OutboxCommand),
     /// Serve SDMX REST (structures, data, availability, schemas) and accept POST /data.
     Serve(serve::ServeArgs),
 }
@@ -97,6 +108,8 @@ pub fn main() -> ExitCode {
         Command::Schema(a) => schema::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Pull(a) => pull::run(a),
+        Command::Push(a) => push::run(a),
+        Command::Outbox(c) => outbox::run(c),
         Command::Map(a) => map::run(a),
         Command::Template(a) => template::run(a),
         Command::Coverage(a) => coverage::run(a),
@@ -105,6 +118,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(1),
+        Ok(Outcome::Pending) => ExitCode::from(3),
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;

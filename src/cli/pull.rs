@@ -35,7 +35,8 @@ successful pull of the same source, dataflow and key (updatedAfter, ETag, Last-M
 sdmxgw pull --config gateway.toml ilostat DF_MNA_OEMP_SEX_CDS_NB PHL.. -o phl.csv\n  \
 sdmxgw pull --config gateway.toml ilostat ILO:DF_MNA_OEMP_SEX_CDS_NB(1.0) --store --json\n  \
 sdmxgw pull --config gateway.toml ilostat DF_MNA_OEMP_SEX_CDS_NB --since 2026-01-01 -o new.xml --to sdmx-ml-2.1-ss\n  \
-sdmxgw pull --config gateway.toml psa-openstat --store        # a PX-Web table, mapped\n\n\
+sdmxgw pull --config gateway.toml psa-openstat --store        # a PX-Web table, mapped\n  \
+sdmxgw pull --config gateway.toml ilostat DF_MNA_OEMP_SEX_CDS_NB --dsd -o df.xml   # its structures\n\n\
 Exit codes: 0 pulled (or nothing changed), 1 the data broke validation rules (nothing written \
 or stored), 2 the pull failed (the message names the source, the URL and what to do)."
 )]
@@ -68,6 +69,11 @@ pub struct PullArgs {
     /// Print a JSON summary of the pull on standard output.
     #[arg(long)]
     json: bool,
+    /// Pull the dataflow's structures instead of data (a structure query with
+    /// references=all: DSD, codelists, concept schemes, constraints), written as
+    /// received to -o once they read cleanly.
+    #[arg(long, conflicts_with_all = ["store", "to", "since", "full"])]
+    dsd: bool,
     #[command(flatten)]
     structures: StructureArgs,
 }
@@ -118,6 +124,9 @@ pub fn run(args: PullArgs) -> anyhow::Result<Outcome> {
         bail!(
             "--since {s:?} is not an xs:dateTime such as 2026-01-31T00:00:00Z or a date such as 2026-01-31"
         );
+    }
+    if args.dsd {
+        return pull_dsd(&args, source_config);
     }
     let mut structures = args.structures.clone();
     if structures.structure.is_empty() {
@@ -219,6 +228,37 @@ pub fn run(args: PullArgs) -> anyhow::Result<Outcome> {
         Outcome::Ok
     };
     Ok(outcome)
+}
+
+fn pull_dsd(
+    args: &PullArgs,
+    config: &sdmx_gateway::source::SourceConfig,
+) -> anyhow::Result<Outcome> {
+    let Some(dataflow) = &args.dataflow else {
+        bail!("--dsd needs the DATAFLOW whose structures to pull");
+    };
+    if args.json && args.output.as_deref().unwrap_or("-") == "-" {
+        bail!("--json prints the summary on standard output: write the structures with -o FILE");
+    }
+    let source = Source::from_config(&args.source, config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let pulled = source.pull_structures(runtime.handle(), dataflow)?;
+    let mut out = AtomicOutput::create(args.output.as_deref().unwrap_or("-"))?;
+    out.writer().write_all(pulled.text.as_bytes())?;
+    out.commit()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&pulled)?);
+    } else {
+        eprintln!(
+            "{} {dataflow}: {} artefact(s) in {} from {}",
+            args.source, pulled.artefacts, pulled.format, pulled.url
+        );
+    }
+    Ok(Outcome::Ok)
 }
 
 fn summarise(

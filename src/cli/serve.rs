@@ -6,11 +6,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 
+use sdmx_gateway::config::TargetConfig;
 use sdmx_gateway::config::{Config, ExchangeConfig};
+use sdmx_gateway::exchange::Deliver;
 use sdmx_gateway::exchange::coverage::{self, Coverage};
 use sdmx_gateway::exchange::pulls::SourcePull;
+use sdmx_gateway::exchange::push::{Delivery, OutboxDeliver};
 use sdmx_gateway::exchange::scheduler::{RunFn, Scheduler};
 use sdmx_gateway::exchange::{Runner, Trigger};
+use sdmx_gateway::push::{Outbox, Targets};
 use sdmx_gateway::server::{self, AppState};
 use sdmx_gateway::source::sources_from_config;
 use sdmx_gateway::store::{RunRecord, SqliteStore, Store, now_micros};
@@ -95,12 +99,48 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(state, &bind))?;
+    let embedded = args.config.is_none();
+    runtime.block_on(serve(state, &bind, embedded))?;
     Ok(Outcome::Ok)
 }
 
-async fn serve(state: Arc<AppState>, bind: &str) -> anyhow::Result<()> {
+/// The outbox and a [`Deliver`] per configured target. `this_gateway`, when
+/// given, is the address the gateway listens on: a target named `self` (the
+/// embedded default's) is pointed there, whatever `--bind` chose.
+pub fn delivery(
+    config: &Config,
+    this_gateway: Option<std::net::SocketAddr>,
+) -> anyhow::Result<Vec<(String, OutboxDeliver)>> {
+    if config.targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut targets = config.targets.clone();
+    if let (Some(addr), Some(TargetConfig::SdmxRest(t))) = (this_gateway, targets.get_mut("self")) {
+        t.url = format!("http://{addr}");
+    }
+    let delivery = Arc::new(Delivery::new(
+        Outbox::open(&config.store)?,
+        Targets::from_config(&targets)?,
+        tokio::runtime::Handle::current(),
+    ));
+    Ok(targets
+        .keys()
+        .map(|name| {
+            (
+                name.clone(),
+                OutboxDeliver {
+                    target: name.clone(),
+                    delivery: delivery.clone(),
+                },
+            )
+        })
+        .collect())
+}
+
+async fn serve(state: Arc<AppState>, bind: &str, embedded: bool) -> anyhow::Result<()> {
     let listener = server::listen(bind).await?;
+    let here = listener.local_addr()?;
+    let outbox_task;
     let scheduler = {
         let store = SqliteStore::open(&state.config.store)?;
         let interrupted = store.interrupt_running(now_micros())?;
@@ -111,8 +151,10 @@ async fn serve(state: Arc<AppState>, bind: &str) -> anyhow::Result<()> {
         }
         let st = state.clone();
         let pull = Arc::new(source_pull(&state.config)?);
+        let deliver = Arc::new(delivery(&state.config, embedded.then_some(here))?);
+        outbox_task = deliver.first().map(|(_, d)| d.delivery.clone());
         let run: Arc<RunFn> = Arc::new(move |name: &str, x: &ExchangeConfig, t: Trigger| {
-            run_exchange(&st, &pull, name, x, t)
+            run_exchange(&st, &pull, &deliver, name, x, t)
         });
         Scheduler::new(
             &state.config.exchanges,
@@ -128,11 +170,36 @@ async fn serve(state: Arc<AppState>, bind: &str) -> anyhow::Result<()> {
         );
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let scheduler = scheduler.spawn(stopped);
+    let scheduler = scheduler.spawn(stopped.clone());
+    // Messages whose delivery failed for a transient reason are retried on
+    // the outbox's schedule (30 s, 1 min, 2 min … up to an hour).
+    let outbox = outbox_task.map(|delivery| {
+        let mut stopped = stopped;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(15)) => {}
+                    _ = stopped.changed() => break,
+                }
+                match delivery.deliver_due().await {
+                    Ok(r) if !r.messages.is_empty() => tracing::info!(
+                        attempted = r.messages.len(),
+                        acknowledged = r.count(sdmx_gateway::store::OutboxState::Acknowledged),
+                        "outbox delivery"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("outbox delivery: {e}"),
+                }
+            }
+        })
+    });
     server::serve_listener(listener, state, shutdown_signal()).await?;
     tracing::info!("stopping: waiting for running exchanges");
     let _ = stop.send(true);
     let _ = scheduler.await;
+    if let Some(o) = outbox {
+        let _ = o.await;
+    }
     Ok(())
 }
 
@@ -141,6 +208,7 @@ async fn serve(state: Arc<AppState>, bind: &str) -> anyhow::Result<()> {
 fn run_exchange(
     state: &AppState,
     pull: &SourcePull,
+    deliver: &[(String, OutboxDeliver)],
     name: &str,
     x: &ExchangeConfig,
     trigger: Trigger,
@@ -149,10 +217,13 @@ fn run_exchange(
         registry: &state.registry,
         store: state.config.store.clone(),
         pull: Some(pull),
-        targets: Vec::new(),
+        targets: deliver
+            .iter()
+            .map(|(n, d)| (n.clone(), d as &dyn Deliver))
+            .collect(),
     };
     let record = runner.run(name, x, trigger)?;
-    if record.counts.stored > 0 {
+    if record.counts.stored > 0 || record.counts.pushed > 0 {
         log_coverage(state);
     }
     Ok(record)

@@ -7,8 +7,10 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 mod exchange;
+mod target;
 
 pub use exchange::{ExchangeConfig, Policy, PullSpec, Schedule};
+pub use target::{DirectoryTarget, RestTarget, TargetConfig};
 
 /// The whole configuration file. Every field has a default, so an empty file
 /// serves the shipped structures on `127.0.0.1:8080`.
@@ -36,6 +38,8 @@ pub struct Config {
     pub exchanges: IndexMap<String, ExchangeConfig>,
     /// Where data is pulled from (`[sources.NAME]`), in file order.
     pub sources: IndexMap<String, crate::source::SourceConfig>,
+    /// Where `push` and exchanges deliver (`[targets.NAME]`), in file order.
+    pub targets: IndexMap<String, TargetConfig>,
 }
 
 impl Default for Config {
@@ -51,6 +55,7 @@ impl Default for Config {
             providers: Vec::new(),
             exchanges: IndexMap::new(),
             sources: IndexMap::new(),
+            targets: IndexMap::new(),
         }
     }
 }
@@ -139,6 +144,12 @@ impl Config {
                 });
             }
         }
+        for (name, t) in &config.targets {
+            t.check().map_err(|message| ConfigError::Invalid {
+                path: source.to_owned(),
+                message: format!("target {name}: {message}"),
+            })?;
+        }
         config.check_exchanges(source)?;
         Ok(config)
     }
@@ -150,7 +161,7 @@ impl Config {
 
     /// The names of the defined `[targets.NAME]`.
     pub fn target_names(&self) -> Vec<&str> {
-        Vec::new()
+        self.targets.keys().map(String::as_str).collect()
     }
 
     /// Checks every exchange's schedule, inputs and references.
@@ -183,10 +194,22 @@ mod tests {
         let c =
             Config::parse(include_str!("../../samples/config/gateway.toml"), "example").unwrap();
         assert_eq!(c.providers.len(), 2);
+        assert_eq!(c.sources.len(), 4);
+        for (name, source) in &c.sources {
+            crate::source::Source::from_config(name, source)
+                .unwrap_or_else(|e| panic!("shipped source {name}: {e}"));
+        }
         assert_eq!(
             c.providers[0].token_sha256,
             crate::store::sha256_hex(b"change-me-phl")
         );
+        assert_eq!(c.target_names(), ["ilostat", "dropbox"]);
+        let TargetConfig::SdmxRest(t) = &c.targets["ilostat"] else {
+            panic!("ilostat is a REST target")
+        };
+        assert_eq!(t.data_url(), "https://collector.example.org/sdmx/data");
+        assert_eq!(t.http.headers["X-Reporting-Country"], "PHL");
+        assert_eq!(t.http.timeout_secs, 900);
     }
 
     #[test]

@@ -10,6 +10,12 @@ pub trait DataReader {
 
     /// Where the reader is (for errors found by whoever consumes the events).
     fn position(&self) -> Position;
+
+    /// Writes [`DataReader::position`] into `pos`, reusing its allocation
+    /// (callers that want the position after every event).
+    fn position_into(&self, pos: &mut Position) {
+        *pos = self.position();
+    }
 }
 
 impl<R: DataReader + ?Sized> DataReader for Box<R> {
@@ -19,6 +25,10 @@ impl<R: DataReader + ?Sized> DataReader for Box<R> {
 
     fn position(&self) -> Position {
         (**self).position()
+    }
+
+    fn position_into(&self, pos: &mut Position) {
+        (**self).position_into(pos)
     }
 }
 

@@ -26,6 +26,12 @@ pub trait Deliver: Send + Sync {
     /// Delivers (or durably queues) the message; returns when the target, or
     /// its outbox, holds it. The file may be removed once this returns.
     fn deliver(&self, message: &Spooled) -> Result<(), String>;
+
+    /// Tries again what waits for this target (a run that had nothing new to
+    /// deliver still gives earlier messages their chance).
+    fn retry_waiting(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The format messages are spooled in: SDMX-ML 2.1 structure-specific, which

@@ -13,6 +13,7 @@ pub mod deliver;
 pub mod gate;
 pub mod input;
 pub mod pulls;
+pub mod push;
 pub mod runner;
 pub mod scheduler;
 pub mod view;

@@ -100,6 +100,11 @@ impl Runner<'_> {
             let label = input.label();
             let r = match self.one(name, exchange, &input, &mut store, &mut findings) {
                 Ok(r) => r,
+                // An input error names the input already.
+                Err(ExchangeError::Input { message, .. }) => InputResult {
+                    error: Some(message),
+                    ..InputResult::default()
+                },
                 Err(e) => InputResult {
                     error: Some(e.to_string()),
                     ..InputResult::default()
@@ -112,8 +117,15 @@ impl Runner<'_> {
             counts.pushed += r.counts.pushed;
             invalid |= r.invalid;
             if let Some(e) = r.error {
-                tracing::warn!(exchange = name, input = %label, "{e}");
+                tracing::warn!(exchange = name, input = %label, "the input failed: {e}");
                 errors.push(format!("{label}: {e}"));
+            }
+        }
+        for target in &exchange.targets {
+            if let Some((_, d)) = self.targets.iter().find(|(n, _)| n == target)
+                && let Err(e) = d.retry_waiting()
+            {
+                tracing::warn!(exchange = name, target = %target, "waiting messages: {e}");
             }
         }
         let status = if !errors.is_empty() {

@@ -134,9 +134,13 @@ pub fn build_query(
     let number = |name: &str| -> Result<Option<u64>, ApiError> {
         params
             .get(name)
-            .map(|v| {
-                v.parse::<u64>()
-                    .map_err(|_| ApiError::syntax(format!("{name}={v} is not a positive integer")))
+            .map(|v| match v.parse::<u64>() {
+                Ok(n) => Ok(n),
+                // More than the store can hold is as good as "all of them".
+                Err(_) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => Ok(u64::MAX),
+                Err(_) => Err(ApiError::syntax(format!(
+                    "{name}={v} is not a positive integer"
+                ))),
             })
             .transpose()
     };
@@ -219,16 +223,14 @@ pub async fn respond(
     let st = state.clone();
     tokio::task::spawn_blocking(move || {
         let mut status_tx = Some(status_tx);
-        let result = stream(
-            &st,
-            &flow_ref,
-            &key,
-            &params,
+        let request = DataRequest {
+            flow_ref: &flow_ref,
+            key: &key,
+            params: &params,
             format,
             v2,
-            tx.clone(),
-            &mut status_tx,
-        );
+        };
+        let result = stream(&st, request, tx.clone(), &mut status_tx);
         if let Err(e) = result {
             match status_tx.take() {
                 Some(s) => {
@@ -260,16 +262,29 @@ pub async fn respond(
     }
 }
 
-fn stream(
-    state: &AppState,
-    flow_ref: &(Option<String>, String, Option<String>),
-    key: &str,
-    params: &HashMap<String, String>,
+/// What one data request asks for, as parsed from its path and parameters.
+#[derive(Clone, Copy)]
+struct DataRequest<'a> {
+    flow_ref: &'a (Option<String>, String, Option<String>),
+    key: &'a str,
+    params: &'a HashMap<String, String>,
     format: DataFormat,
     v2: bool,
+}
+
+fn stream(
+    state: &AppState,
+    request: DataRequest<'_>,
     tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
     status: &mut Option<oneshot::Sender<Result<(), ApiError>>>,
 ) -> Result<(), ApiError> {
+    let DataRequest {
+        flow_ref,
+        key,
+        params,
+        format,
+        v2,
+    } = request;
     let (flow, dsd) = resolve_flow(
         &state.registry,
         flow_ref.0.as_deref(),

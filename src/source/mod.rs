@@ -16,6 +16,7 @@ mod config;
 mod deliver;
 mod jsonstat;
 mod sdmx;
+mod structures;
 mod table;
 
 use std::path::Path;
@@ -33,6 +34,7 @@ pub use body::{BodyFailure, BodyReader, NotData, ProgressFn, classify_not_data};
 pub use config::{ApiVersion, PxResponse, SourceConfig, SourceKind};
 pub use deliver::{StoredPull, pull_into_store, pull_to_file};
 pub use jsonstat::{JsonStatError, jsonstat2_to_csv};
+pub use structures::StructurePull;
 
 /// Why a pull failed. Every message names the source and, where there is
 /// one, the URL, and says what the operator can do.

@@ -12,6 +12,7 @@
 mod hash;
 mod ingest;
 mod json;
+mod outbox;
 mod period;
 mod pull_state;
 mod query;
@@ -27,6 +28,7 @@ use crate::data::{DataError, DataReader, DataSink};
 
 pub use hash::{HashHandle, HashingReader, sha256_hex};
 pub use ingest::Ingest;
+pub use outbox::{NewOutboxEntry, OutboxRecord, OutboxState};
 pub use period::{PeriodRange, parse_period};
 pub use pull_state::PullState;
 pub use query::{

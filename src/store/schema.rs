@@ -106,6 +106,30 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (source, dataflow, key)
     );
     ",
+    // 5: the outbox of messages to push: stored before the first attempt,
+    // one row per (target, content), with the collector's receipt once
+    // acknowledged.
+    "
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        target TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        name TEXT NOT NULL,
+        media_type TEXT,
+        bytes INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        last_attempt_at INTEGER,
+        next_attempt_at INTEGER NOT NULL,
+        acknowledged_at INTEGER,
+        http_status INTEGER,
+        last_error TEXT,
+        receipt TEXT,
+        UNIQUE (target, sha256)
+    );
+    CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+    ",
 ];
 
 /// The schema version this build writes.

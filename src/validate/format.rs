@@ -70,6 +70,16 @@ impl ValueFormat {
         if let Some(why) = type_error(self.data_type, value) {
             return Err((Rule::ValueType, why));
         }
+        if self.min_length.is_none()
+            && self.max_length.is_none()
+            && self.min_value.is_none()
+            && self.max_value.is_none()
+            && self.decimals.is_none()
+            && self.pattern.is_none()
+        {
+            // Only the type to check (the usual OBS_VALUE): done.
+            return Ok(());
+        }
         let chars = value.chars().count() as u64;
         if let Some(min) = self.min_length
             && chars < min
@@ -87,7 +97,10 @@ impl ValueFormat {
                 format!("value has {chars} characters, more than maxLength {max}"),
             ));
         }
-        if numeric && let Ok(n) = value.trim().parse::<f64>() {
+        if numeric
+            && (self.min_value.is_some() || self.max_value.is_some())
+            && let Ok(n) = value.trim().parse::<f64>()
+        {
             // ExclusiveValueRange: the bounds themselves are excluded.
             let exclusive = self.data_type == DataType::ExclusiveValueRange;
             if let Some(min) = self.min_value

@@ -12,11 +12,13 @@
 //! dimension), under the same limit.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasher, DefaultHasher, Hash, Hasher};
 
 use crate::data::Position;
 
 use super::report::Location;
+use super::seen::Mix;
 use super::{IlmsOptions, Options, Rule, Schema};
 
 /// A finding the ILMS checks raise: at the current event (`at: None`) or at a
@@ -78,7 +80,12 @@ pub(crate) struct Ilms {
     unit_mult_on: bool,
     limit_on: bool,
     total_dims: Vec<(usize, Kind)>,
-    groups: HashMap<u64, Acc>,
+    /// Per total dimension: its code's classification when the series key
+    /// holds it, and a hash of the series key without it.
+    series_class: Vec<Option<Class>>,
+    series_hash: Vec<u64>,
+    seed: Mix,
+    groups: HashMap<u64, Acc, Mix>,
     versions: HashMap<u64, (String, bool)>,
     limit_hit: bool,
     seq: u64,
@@ -140,6 +147,59 @@ fn hash_key<'a>(skip: usize, key: impl Iterator<Item = (usize, &'a str)>, extra:
     h.finish()
 }
 
+/// What a total check needs to know of one code of a total dimension.
+#[derive(Debug, Clone)]
+struct Class {
+    is_total: bool,
+    is_part: bool,
+    /// The classification (`ECO_ISIC4`; `SEX` for sex).
+    prefix: Box<str>,
+    code: Box<str>,
+    /// The part's bit in [`Acc::sex_mask`].
+    sex_bit: u8,
+}
+
+fn classify(schema: &Schema, d: usize, kind: Kind, code: &str) -> Class {
+    let spec = &schema.dimensions[d].spec;
+    let (is_total, is_part, prefix) = match kind {
+        Kind::Sex => (
+            code == "SEX_T",
+            matches!(code, "SEX_M" | "SEX_F" | "SEX_O"),
+            "SEX",
+        ),
+        Kind::Classification => (
+            spec.totals.contains(code),
+            is_part(spec, code),
+            version_prefix(code),
+        ),
+    };
+    Class {
+        is_total,
+        is_part,
+        prefix: prefix.into(),
+        code: code.into(),
+        sex_bit: match code {
+            "SEX_M" => 1,
+            "SEX_F" => 2,
+            _ => 4,
+        },
+    }
+}
+
+/// A hash of `key` without dimension `skip` (and of `skip` itself).
+fn hash_pairs<'a>(skip: usize, key: impl Iterator<Item = (usize, &'a str)>, seed: Mix) -> u64 {
+    let mut h = seed.build_hasher();
+    h.write_usize(skip);
+    for (i, v) in key {
+        if i != skip {
+            h.write_usize(i);
+            h.write(v.as_bytes());
+            h.write_u8(0xFF);
+        }
+    }
+    h.finish()
+}
+
 impl Ilms {
     pub fn new(opts: &Options) -> Ilms {
         Ilms {
@@ -151,7 +211,10 @@ impl Ilms {
             unit_mult_on: opts.enabled(Rule::IlmsUnitMult),
             limit_on: opts.enabled(Rule::IlmsLimit),
             total_dims: Vec::new(),
-            groups: HashMap::new(),
+            series_class: Vec::new(),
+            series_hash: Vec::new(),
+            seed: Mix::default(),
+            groups: HashMap::default(),
             versions: HashMap::new(),
             limit_hit: false,
             seq: 0,
@@ -176,6 +239,8 @@ impl Ilms {
                 self.total_dims.push((i, Kind::Classification));
             }
         }
+        self.series_class.clear();
+        self.series_hash.clear();
         self.limit_hit = false;
         // The unit comes from each series' MEASURE: a dataset-level UNIT_MULT is
         // checked against it series by series.
@@ -264,12 +329,32 @@ impl Ilms {
         }
     }
 
-    /// An observation with its full key (dimension index, value), its period
-    /// and its primary measure value.
+    /// A series begins (or, with all dimensions at observation level, a new
+    /// key): remembers what every total check needs from the series key `key`
+    /// (dimension index, value), so that observations only add their own part.
+    pub fn series_totals(&mut self, schema: &Schema, key: &[(usize, &str)]) {
+        self.series_class.clear();
+        self.series_hash.clear();
+        for ti in 0..self.total_dims.len() {
+            let (d, kind) = self.total_dims[ti];
+            let class = key
+                .iter()
+                .find(|(i, _)| *i == d)
+                .map(|&(_, code)| classify(schema, d, kind, code));
+            self.series_class.push(class);
+            self.series_hash
+                .push(hash_pairs(d, key.iter().copied(), self.seed));
+        }
+    }
+
+    /// An observation: `obs_key` holds the (dimension index, value) pairs of its
+    /// key that the series key (see [`Ilms::series_totals`]) lacks; `period` and
+    /// `value` are its period and primary measure value.
+    #[allow(clippy::too_many_arguments)]
     pub fn obs(
         &mut self,
         schema: &Schema,
-        key: &[(usize, &str)],
+        obs_key: &[(usize, &str)],
         period: Option<&str>,
         value: Option<&str>,
         unit_mult: Option<&str>,
@@ -297,62 +382,70 @@ impl Ilms {
         let period = period.unwrap_or("");
         for ti in 0..self.total_dims.len() {
             let (d, kind) = self.total_dims[ti];
-            let Some(&(_, code)) = key.iter().find(|(i, _)| *i == d) else {
-                continue;
-            };
-            let spec = &schema.dimensions[d].spec;
-            let (is_total, is_part, prefix) = match kind {
-                Kind::Sex => (
-                    code == "SEX_T",
-                    matches!(code, "SEX_M" | "SEX_F" | "SEX_O"),
-                    "SEX",
-                ),
-                Kind::Classification => {
-                    let total = spec.totals.contains(code);
-                    (total, is_part(spec, code), version_prefix(code))
+            let computed;
+            let class = match self.series_class.get(ti) {
+                Some(Some(c)) => c,
+                _ => {
+                    let Some(&(_, code)) = obs_key.iter().find(|(i, _)| *i == d) else {
+                        continue;
+                    };
+                    computed = classify(schema, d, kind, code);
+                    &computed
                 }
             };
-            if !is_total && !is_part {
+            if !class.is_total && !class.is_part {
                 continue;
             }
-            let h = hash_key(d, key.iter().copied(), &[period, prefix]);
-            if !self.groups.contains_key(&h) {
-                if self.groups.len() >= self.opts.max_groups {
-                    if !self.limit_hit && self.limit_on {
-                        self.out.push(IlmsFinding {
-                            rule: Rule::IlmsLimit,
-                            message: format!(
-                                "more than {} groups are open: the total checks stop for this dataset",
-                                self.opts.max_groups
-                            ),
-                            component: None,
-                            value: None,
-                            at: None,
-                        });
-                    }
-                    self.limit_hit = true;
-                    continue;
+            // The group: this dimension's classification, the rest of the key
+            // (series part hashed once per series), and the period.
+            let mut h = self.seed.build_hasher();
+            h.write_u64(self.series_hash.get(ti).copied().unwrap_or_default());
+            for &(i, v) in obs_key {
+                if i != d {
+                    h.write_usize(i);
+                    h.write(v.as_bytes());
                 }
-                self.groups.insert(
-                    h,
-                    Acc {
+            }
+            h.write_u8(0xFF);
+            h.write(period.as_bytes());
+            h.write_u8(0xFF);
+            h.write(class.prefix.as_bytes());
+            let h = h.finish();
+            let full = self.groups.len() >= self.opts.max_groups;
+            let acc = match self.groups.entry(h) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    if full {
+                        if !self.limit_hit && self.limit_on {
+                            self.out.push(IlmsFinding {
+                                rule: Rule::IlmsLimit,
+                                message: format!(
+                                    "more than {} groups are open: the total checks stop for this dataset",
+                                    self.opts.max_groups
+                                ),
+                                component: None,
+                                value: None,
+                                at: None,
+                            });
+                        }
+                        self.limit_hit = true;
+                        continue;
+                    }
+                    e.insert(Acc {
                         dim: d as u32,
                         total: None,
                         sum: 0.0,
                         parts: 0,
                         sex_mask: 0,
-                    },
-                );
-            }
-            let Some(acc) = self.groups.get_mut(&h) else {
-                continue;
+                    })
+                }
             };
-            if is_total {
+            if class.is_total {
                 self.seq += 1;
                 let at = here();
                 acc.total = Some(Box::new(Total {
                     value: x,
-                    code: code.into(),
+                    code: class.code.clone(),
                     seq: self.seq,
                     series: at.series.map(String::into_boxed_str),
                     period: at.period.map(String::into_boxed_str),
@@ -366,15 +459,16 @@ impl Ilms {
             } else {
                 acc.sum += x;
                 acc.parts += 1;
-                acc.sex_mask |= match code {
-                    "SEX_M" => 1,
-                    "SEX_F" => 2,
-                    _ => 4,
-                };
+                acc.sex_mask |= class.sex_bit;
             }
             // SEX_O is optional: T, M and F make the breakdown complete, unless O
             // may still come; judge at the end of the dataset to include it.
         }
+    }
+
+    /// Whether a total waits for its position.
+    pub fn wants_position(&self) -> bool {
+        !self.pending.is_empty()
     }
 
     /// The reader's position after the last observation: where its total is.

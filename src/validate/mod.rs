@@ -17,6 +17,7 @@ pub mod render;
 mod report;
 mod rules;
 mod schema;
+mod seen;
 pub mod time;
 mod validator;
 

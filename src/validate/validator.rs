@@ -1,9 +1,6 @@
 //! The validator: a [`DataSink`] adapter that checks every event against a
 //! [`Schema`] and passes it on to an inner sink.
 
-use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
-
 use crate::data::{
     Action, CountSink, DataEvent, DataReader, DataSetHeader, DataSink, Flow, GroupKey, Header, Obs,
     ObsDimension, Position, SeriesKey, StructureUse, Summary, Values,
@@ -12,6 +9,7 @@ use crate::model::{ArtefactRef, AttachmentLevel, DimensionKind, UsageStatus};
 
 use super::ilms::Ilms;
 use super::report::{Finding, Location, Report};
+use super::seen::Seen;
 use super::time::TimePeriod;
 use super::{Options, Rule, Schema};
 
@@ -21,9 +19,14 @@ use super::{Options, Rule, Schema};
 ///
 /// Feed it with [`validate`] to get file positions in the findings (plain
 /// [`crate::data::pump`] works too, without them). Memory per message: the
-/// duplicate check keeps one `u64` hash per observation of the current dataset
-/// (about 16 bytes each in the set, so 2 million observations cost ~40 MB); the
-/// ILMS checks are bounded by [`IlmsOptions::max_groups`](super::IlmsOptions).
+/// duplicate check keeps each distinct series key once and one `u64` per
+/// observation of the current dataset (about 20 bytes each in the set, so 2
+/// million observations cost ~40 MB); the ILMS checks are bounded by
+/// [`IlmsOptions::max_groups`](super::IlmsOptions).
+///
+/// Work that depends only on the series key (code and constraint checks, the
+/// ILMS grouping) is done once per series; an observation costs its own
+/// values' checks and a few hash lookups.
 pub struct Validator<'s, S = CountSink> {
     schema: &'s Schema,
     opts: Options,
@@ -36,7 +39,10 @@ pub struct Validator<'s, S = CountSink> {
     all_dims: bool,
     series_key: Vec<(String, String)>,
     series_label: Option<String>,
-    series_hash: u64,
+    /// The duplicate check's number for the current series key.
+    dup_series: Option<u32>,
+    /// Dimensions an observation's key may hold (those the series key lacks).
+    obs_dims: Vec<usize>,
     series_pos: Option<Position>,
     dataset_pos: Option<Position>,
     last_event: Last,
@@ -44,7 +50,13 @@ pub struct Validator<'s, S = CountSink> {
     period: Option<String>,
     series_missing: Vec<usize>,
     dataset_missing: Vec<usize>,
-    seen: HashSet<u64>,
+    seen: Seen,
+    /// Rules checked, by position in [`Rule::ALL`].
+    enabled: u64,
+    time_index: Option<usize>,
+    /// Per attribute: the last value that passed its checks (values repeat).
+    attr_ok: Vec<String>,
+    found: Vec<usize>,
     ilms: Ilms,
     dims_scratch: Vec<(usize, usize)>,
     dataset_open: bool,
@@ -75,6 +87,11 @@ impl<'s, S: DataSink> Validator<'s, S> {
     /// A validator that forwards every event to `inner` after checking it.
     pub fn wrap(schema: &'s Schema, opts: Options, inner: S) -> Self {
         let ilms = Ilms::new(&opts);
+        // `Rule` discriminants follow `Rule::ALL`.
+        let enabled = Rule::ALL
+            .iter()
+            .filter(|r| opts.enabled(**r))
+            .fold(0u64, |m, r| m | 1 << (*r as usize));
         Validator {
             schema,
             opts,
@@ -88,7 +105,8 @@ impl<'s, S: DataSink> Validator<'s, S> {
             all_dims: false,
             series_key: Vec::new(),
             series_label: None,
-            series_hash: 0,
+            dup_series: None,
+            obs_dims: Vec::new(),
             series_pos: None,
             dataset_pos: None,
             last_event: Last::Other,
@@ -96,7 +114,14 @@ impl<'s, S: DataSink> Validator<'s, S> {
             period: None,
             series_missing: Vec::new(),
             dataset_missing: Vec::new(),
-            seen: HashSet::new(),
+            seen: Seen::default(),
+            enabled,
+            time_index: schema
+                .dimensions
+                .iter()
+                .position(|d| d.kind == DimensionKind::Time),
+            attr_ok: vec![String::new(); schema.attributes.len()],
+            found: Vec::new(),
             ilms,
             dims_scratch: Vec::new(),
             dataset_open: false,
@@ -125,17 +150,34 @@ impl<'s, S: DataSink> Validator<'s, S> {
     /// Tells the validator where the reader is after the last event: the
     /// findings that event raised get this position.
     pub fn set_position(&mut self, pos: Position) {
+        self.note_position(&pos);
+    }
+
+    /// Whether the last event left anything waiting for its position (most
+    /// observations do not: asking the reader would be wasted work).
+    fn wants_position(&self) -> bool {
+        self.unpositioned < self.report.findings.len()
+            || self.ilms.wants_position()
+            || self.last_event != Last::Other
+    }
+
+    fn note_position(&mut self, pos: &Position) {
         for f in &mut self.report.findings[self.unpositioned..] {
             if f.location.position.is_none() {
                 f.location.position = Some(pos.clone());
             }
         }
         self.unpositioned = self.report.findings.len();
-        self.ilms.set_position(&pos);
-        match self.last_event {
-            Last::Series => self.series_pos = Some(pos),
-            Last::DataSet => self.dataset_pos = Some(pos),
-            Last::Other => {}
+        self.ilms.set_position(pos);
+        let slot = match self.last_event {
+            Last::Series => Some(&mut self.series_pos),
+            Last::DataSet => Some(&mut self.dataset_pos),
+            Last::Other => None,
+        };
+        match slot {
+            Some(Some(p)) => p.clone_from(pos),
+            Some(empty) => *empty = Some(pos.clone()),
+            None => {}
         }
         self.last_event = Last::Other;
     }
@@ -162,7 +204,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
         message: String,
         location: Location,
     ) {
-        if !self.opts.enabled(rule) {
+        if !self.is_enabled(rule) {
             return;
         }
         let n = self.report.counts.entry(rule).or_insert(0);
@@ -183,7 +225,14 @@ impl<'s, S: DataSink> Validator<'s, S> {
         }
     }
 
+    fn is_enabled(&self, rule: Rule) -> bool {
+        self.enabled & (1 << (rule as usize)) != 0
+    }
+
     fn flush_ilms(&mut self) {
+        if self.ilms.out.is_empty() {
+            return;
+        }
         for f in std::mem::take(&mut self.ilms.out) {
             let at = f.at.unwrap_or_else(|| self.here());
             self.emit_at(
@@ -346,9 +395,20 @@ impl<'s, S: DataSink> Validator<'s, S> {
 
     /// Checks a coded or formatted attribute value.
     fn check_attribute_value(&mut self, idx: usize, value: &str) {
-        if value.is_empty() {
+        if value.is_empty() || self.attr_ok.get(idx).is_some_and(|ok| ok == value) {
             return;
         }
+        // A value that passed once passes again: skip the lookups.
+        if self.check_attribute_value_uncached(idx, value)
+            && let Some(ok) = self.attr_ok.get_mut(idx)
+        {
+            ok.clear();
+            ok.push_str(value);
+        }
+    }
+
+    /// Checks an attribute value; false when it broke a rule.
+    fn check_attribute_value_uncached(&mut self, idx: usize, value: &str) -> bool {
         let spec = &self.schema.attributes[idx].spec;
         let id = spec.id.as_str();
         if let Some(codes) = &spec.codes {
@@ -364,6 +424,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
                     Some(value),
                     format!("{id} value {value:?} is not a code of {cl}"),
                 );
+                return false;
             } else if let Some(allowed) = &spec.allowed
                 && !allowed.contains(value)
             {
@@ -373,17 +434,22 @@ impl<'s, S: DataSink> Validator<'s, S> {
                     Some(value),
                     format!("{id} value {value:?} is not allowed by the constraints"),
                 );
+                return false;
             }
         } else if let Some(f) = &spec.format
             && let Err((rule, msg)) = f.check(value, false)
         {
             self.emit(rule, Some(id), Some(value), format!("{id}: {msg}"));
+            return false;
         }
+        true
     }
 
-    /// Checks the attributes given at `level`; returns the indices of those found.
-    fn check_attributes(&mut self, attrs: &Values, level: AttachmentLevel) -> Vec<usize> {
-        let mut found = Vec::new();
+    /// Checks the attributes given at `level`; leaves the indices of those
+    /// found in `self.found`.
+    fn check_attributes(&mut self, attrs: &Values, level: AttachmentLevel) {
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
         for (id, v) in attrs.iter() {
             let Some(idx) = self.schema.attribute_index(id) else {
                 self.emit(
@@ -415,7 +481,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
                 found.push(idx);
             }
         }
-        found
+        self.found = found;
     }
 
     /// Attribute `idx`'s level in the current dataset (computed on the spot for
@@ -653,11 +719,16 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         {
             self.check_structure(s, "dataset");
         }
-        let found = self.check_attributes(&d.attributes, AttachmentLevel::DataSet);
+        self.check_attributes(&d.attributes, AttachmentLevel::DataSet);
         self.dataset_missing = self.mandatory_at(AttachmentLevel::DataSet);
+        let found = &self.found;
         self.dataset_missing.retain(|i| !found.contains(i));
         self.ilms
             .dataset(self.schema, d.attributes.get("UNIT_MULT"));
+        // With every dimension at observation level, observations carry the
+        // whole key; otherwise series set `obs_dims`.
+        self.obs_dims = (0..self.schema.dimensions.len()).collect();
+        self.dup_series = None;
         self.flush_ilms();
         let f = self.inner.dataset(d)?;
         Ok(self.flow(f))
@@ -706,15 +777,12 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             let pairs: Vec<(&str, &str)> = s.key.iter().collect();
             self.check_combination(&pairs);
         }
-        let mut h = DefaultHasher::new();
-        for (k, v) in &self.series_key {
-            k.hash(&mut h);
-            v.hash(&mut h);
-        }
-        self.series_hash = h.finish();
-        let found = self.check_attributes(&s.attributes, AttachmentLevel::Series);
+        self.dup_series = None;
+        self.check_attributes(&s.attributes, AttachmentLevel::Series);
+        let found = &self.found;
         self.dataset_missing.retain(|i| !found.contains(i));
         self.series_missing = self.mandatory_at(AttachmentLevel::Series);
+        let found = &self.found;
         self.series_missing.retain(|i| !found.contains(i));
         let indexed: Vec<(usize, &str)> = s
             .key
@@ -724,6 +792,18 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         let label = self.series_label.clone().unwrap_or_default();
         self.ilms
             .series(schema, &indexed, s.attributes.get("UNIT_MULT"), &label);
+        // The series' part of every observation's key, in DSD order.
+        let in_series: Vec<(usize, &str)> = schema
+            .dimensions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| Some((i, s.key.get(&d.spec.id)?)))
+            .collect();
+        self.ilms.series_totals(schema, &in_series);
+        self.obs_dims.clear();
+        self.obs_dims.extend(
+            (0..schema.dimensions.len()).filter(|i| !in_series.iter().any(|(j, _)| j == i)),
+        );
         self.flush_ilms();
         let f = self.inner.series(s)?;
         Ok(self.flow(f))
@@ -731,7 +811,9 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
 
     fn obs(&mut self, o: &Obs) -> Result<Flow, S::Error> {
         let schema = self.schema;
-        let time_id = schema.time_dimension();
+        let time_id = self
+            .time_index
+            .map(|t| schema.dimensions[t].spec.id.as_str());
         let period = time_id.and_then(|t| o.key.get(t));
         set_period(&mut self.period, period);
         if self.all_dims {
@@ -756,7 +838,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 let pairs: Vec<(&str, &str)> = o
                     .key
                     .iter()
-                    .filter(|(id, _)| Some(*id) != schema.time_dimension())
+                    .filter(|(id, _)| Some(*id) != time_id)
                     .collect();
                 self.check_combination(&pairs);
             }
@@ -808,31 +890,53 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             }
         }
         // Attributes.
-        let found = self.check_attributes(&o.attributes, AttachmentLevel::Observation);
+        self.check_attributes(&o.attributes, AttachmentLevel::Observation);
+        let found = &self.found;
         self.series_missing.retain(|i| !found.contains(i));
         self.dataset_missing.retain(|i| !found.contains(i));
         if required {
-            for i in self.obs_mandatory.clone() {
-                if !found.contains(&i) {
-                    let id = schema.attributes[i].spec.id.clone();
+            for k in 0..self.obs_mandatory.len() {
+                let i = self.obs_mandatory[k];
+                if !self.found.contains(&i) {
+                    let id = schema.attributes[i].spec.id.as_str();
                     self.emit(
                         Rule::AttributeMissing,
-                        Some(&id),
+                        Some(id),
                         None,
                         format!("mandatory attribute {id} has no value for this observation"),
                     );
                 }
             }
         }
-        // Duplicates: one hash of series key + observation key per observation.
-        if self.opts.enabled(Rule::Duplicate) {
-            let mut h = DefaultHasher::new();
-            self.series_hash.hash(&mut h);
-            for (k, v) in o.key.iter() {
-                k.hash(&mut h);
-                v.hash(&mut h);
-            }
-            if !self.seen.insert(h.finish()) {
+        // Duplicates: the same series and observation key twice in a dataset.
+        if self.is_enabled(Rule::Duplicate) {
+            let at = time_id.and_then(|t| o.key.iter().position(|(k, _)| k == t));
+            let time = at.and_then(|a| o.key.iter().nth(a));
+            let rest = o
+                .key
+                .iter()
+                .enumerate()
+                .filter(move |(j, _)| Some(*j) != at)
+                .map(|(_, p)| p);
+            let new = if self.all_dims {
+                let series = self.seen.series(rest);
+                self.seen.insert(series, time, std::iter::empty())
+            } else {
+                let series = match self.dup_series {
+                    Some(n) => n,
+                    None => {
+                        let key = self
+                            .series_key
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()));
+                        let n = self.seen.series(key);
+                        self.dup_series = Some(n);
+                        n
+                    }
+                };
+                self.seen.insert(series, time, rest)
+            };
+            if !new {
                 let key = o
                     .key
                     .iter()
@@ -847,15 +951,29 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 );
             }
         }
-        // ILMS.
-        let mut full: Vec<(usize, &str)> = Vec::with_capacity(schema.dimensions.len());
-        for (i, d) in schema.dimensions.iter().enumerate() {
-            if let Some((_, v)) = self.series_key.iter().find(|(k, _)| *k == d.spec.id) {
-                full.push((i, v.as_str()));
-            } else if let Some(v) = o.key.get(&d.spec.id) {
-                full.push((i, v));
+        // ILMS: the observation's part of the key (the series part was given
+        // with the series), in DSD order.
+        let mut inline = [(0usize, ""); 8];
+        let mut n = 0;
+        let mut spilled: Vec<(usize, &str)> = Vec::new();
+        for &i in &self.obs_dims {
+            if let Some(v) = o.key.get(&schema.dimensions[i].spec.id) {
+                if n < inline.len() {
+                    inline[n] = (i, v);
+                    n += 1;
+                } else {
+                    if spilled.is_empty() {
+                        spilled.extend_from_slice(&inline);
+                    }
+                    spilled.push((i, v));
+                }
             }
         }
+        let obs_part = if spilled.is_empty() {
+            &inline[..n]
+        } else {
+            &spilled[..]
+        };
         let (label, period_now, dataset) = (&self.series_label, &self.period, self.dataset);
         let here = || Location {
             position: None,
@@ -869,7 +987,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             .and_then(|m| o.measures.get(&m.spec.id));
         self.ilms.obs(
             schema,
-            &full,
+            obs_part,
             period,
             value,
             o.attributes.get("UNIT_MULT"),
@@ -905,6 +1023,7 @@ pub fn validate<R: DataReader + ?Sized, S: DataSink>(
     validator: &mut Validator<'_, S>,
 ) -> Result<Summary, S::Error> {
     let mut summary = Summary::default();
+    let mut pos = Position::default();
     loop {
         let flow = match reader.next_event()? {
             None => break,
@@ -927,7 +1046,10 @@ pub fn validate<R: DataReader + ?Sized, S: DataSink>(
             }
             Some(DataEvent::EndDataSet) => validator.end_dataset()?,
         };
-        validator.set_position(reader.position());
+        if validator.wants_position() {
+            reader.position_into(&mut pos);
+            validator.note_position(&pos);
+        }
         if flow == Flow::Stop {
             summary.stopped_early = true;
             break;
@@ -935,4 +1057,18 @@ pub fn validate<R: DataReader + ?Sized, S: DataSink>(
     }
     validator.finish(&summary)?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The enabled-rules mask indexes rules by discriminant.
+    #[test]
+    fn rule_discriminants_follow_all() {
+        assert!(Rule::ALL.len() <= 64);
+        for (i, r) in Rule::ALL.iter().enumerate() {
+            assert_eq!(*r as usize, i, "{r:?}");
+        }
+    }
 }

@@ -579,4 +579,13 @@ impl<R: BufRead> DataReader for CsvReader<'_, R> {
     fn position(&self) -> Position {
         self.pos(0)
     }
+
+    fn position_into(&self, pos: &mut Position) {
+        if pos.source != self.source {
+            pos.source.clone_from(&self.source);
+        }
+        pos.line = self.line;
+        pos.column = 0;
+        pos.record = self.row;
+    }
 }

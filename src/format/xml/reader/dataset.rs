@@ -4,7 +4,9 @@ use std::io::BufRead;
 
 use quick_xml::events::BytesStart;
 
-use super::{El, Ready, ValueTarget, XmlDataReader, attr, empty_dataset, id_value, unescape};
+use super::{
+    El, Ready, ValueTarget, XmlDataReader, attr, attrs, empty_dataset, id_value, unescape,
+};
 use crate::data::{Action, DataError, ObsDimension};
 use crate::format::xml::roles::Role;
 
@@ -178,16 +180,15 @@ impl<R: BufRead> XmlDataReader<'_, R> {
         };
         let hints = &mut self.hints[element as usize];
         let mut position = 0;
-        for a in e.attributes().with_checks(false) {
-            let a = match a {
+        for a in attrs::scan(e) {
+            let (key, raw) = match a {
                 Ok(a) => a,
                 Err(err) => return Err(self.malformed(err.to_string())),
             };
-            let key = a.key.0;
             if let Some((_, l)) = key.split_once(':') {
                 // xsi:type names the group in 2.1 when `type` is absent.
                 if element == El::Group && l == "type" && self.group.group.is_empty() {
-                    let t = a.value.rsplit(':').next().unwrap_or_default();
+                    let t = raw.rsplit(':').next().unwrap_or_default();
                     self.group.group.push_str(t);
                 }
                 continue;
@@ -197,10 +198,10 @@ impl<R: BufRead> XmlDataReader<'_, R> {
             }
             if element == El::Group && key == "type" {
                 self.group.group.clear();
-                self.group.group.push_str(&a.value);
+                self.group.group.push_str(raw);
                 continue;
             }
-            let value = match unescape(&a.value, &mut self.scratch) {
+            let value = match unescape(raw, &mut self.scratch) {
                 Ok(v) => v,
                 Err(m) => return Err(self.malformed(m)),
             };

@@ -4,6 +4,7 @@
 //! root's namespace tells 2.1 from 3.0. Every event reuses the same buffers, so a
 //! steady stream of observations allocates nothing.
 
+mod attrs;
 mod dataset;
 mod header;
 
@@ -502,6 +503,15 @@ impl<R: BufRead> DataReader for XmlDataReader<'_, R> {
 
     fn position(&self) -> Position {
         self.here()
+    }
+
+    fn position_into(&self, pos: &mut Position) {
+        if pos.source != self.source {
+            pos.source.clone_from(&self.source);
+        }
+        pos.line = self.ev_line;
+        pos.column = self.ev_col;
+        pos.record = 0;
     }
 }
 
