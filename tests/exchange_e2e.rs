@@ -152,8 +152,10 @@ fn a_collector_pulls_and_receives_pushes_across_restarts_of_both() {
             .then_some(())
     });
 
-    // 4. The collector comes back (its port, its store): it catches up with a
-    //    pull, and the waiting push is delivered.
+    // 4. The collector comes back (its port, its store) after missing at
+    //    least one scheduled run: it catches up once with a pull, and the
+    //    waiting push is delivered.
+    std::thread::sleep(Duration::from_millis(2500));
     let col = Gateway::start_on(&col_config, &col_log, &col_bind);
     wait_for(30, "the collector to catch up", || {
         (data(&col, THA).len() == 36).then_some(())
