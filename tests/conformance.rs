@@ -238,3 +238,46 @@ fn other_methods_are_405_with_allow_and_schemas_have_their_media_type() {
     assert_eq!(st, 200);
     assert_eq!(ct, "application/vnd.sdmx.schema+xml;version=2.1");
 }
+
+#[test]
+fn rest_2_time_period_filters_bound_the_periods() {
+    let s = Server::start("conformance-v2time", "");
+    assert_eq!(s.post("/data", Some(PHL_TOKEN), &sample()).0, 200);
+    let periods = |query: &str| -> Vec<String> {
+        let (status, _, body) = s.get(
+            &format!("/data/dataflow/ILO/{FLOW}/1.0/*?format=csvfile&{query}"),
+            None,
+        );
+        assert_eq!(status, 200, "{query}: {body}");
+        let header: Vec<&str> = body.lines().next().unwrap().split(',').collect();
+        let col = header.iter().position(|h| *h == "TIME_PERIOD").unwrap();
+        let mut p: Vec<String> = body
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(col).unwrap().to_owned())
+            .collect();
+        p.sort();
+        p.dedup();
+        p
+    };
+    assert_eq!(
+        periods("c[TIME_PERIOD]=ge:2020%2Ble:2021"),
+        ["2020", "2021"]
+    );
+    assert_eq!(periods("c[TIME_PERIOD]=ge:2022"), ["2022", "2023"]);
+    assert_eq!(periods("c[TIME_PERIOD]=eq:2019"), ["2019"]);
+    assert_eq!(
+        periods("c[TIME_PERIOD]=ge:2020%2Ble:2021"),
+        periods("startPeriod=2020&endPeriod=2021")
+    );
+    let (status, code, _) = fetch(
+        &s,
+        &format!("/data/dataflow/ILO/{FLOW}/1.0/*?c[TIME_PERIOD]=gt:2020"),
+    );
+    assert_eq!((status, code.as_str()), (501, "501"));
+    let (status, code, _) = fetch(
+        &s,
+        &format!("/data/dataflow/ILO/{FLOW}/1.0/*?c[TIME_PERIOD]=ge:2020&startPeriod=2019"),
+    );
+    assert_eq!((status, code.as_str()), (400, "140"));
+}

@@ -1289,3 +1289,94 @@ fn streams_a_200k_row_csv() {
     // Consecutive rows of one citizenship form one series of four years.
     assert_eq!(summary.series, 50_000);
 }
+
+/// Serves `body` at `/tables/deployments.csv` (anything else is 404) on a
+/// loopback port, from a thread that lives as long as the test process.
+fn serve_table(body: Vec<u8>) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            let app = axum::Router::new().route(
+                "/tables/deployments.csv",
+                axum::routing::get(move || {
+                    let body = body.clone();
+                    async move { body }
+                }),
+            );
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    format!("http://{}", rx.recv().unwrap())
+}
+
+#[test]
+fn a_mapping_naming_its_table_by_url_fetches_it() {
+    let dir = temp_dir("map-url");
+    let sample = root().join("samples/tables/phl-deployments-illustrative.csv");
+    let base = serve_table(fs::read(&sample).unwrap());
+    let original =
+        fs::read_to_string(root().join("samples/mappings/phl-deployments.toml")).unwrap();
+    let relative = "table = \"../tables/phl-deployments-illustrative.csv\"";
+    assert!(
+        original.contains(relative),
+        "the sample mapping changed its table line"
+    );
+
+    let map_to_csv = |mapping: &Path, out: &Path| {
+        let o = sdmxgw()
+            .args(["map", "--mapping"])
+            .arg(mapping)
+            .args(["--to", "sdmx-csv-1.0", "-o"])
+            .arg(out)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let local_out = dir.join("local.csv");
+    let (code, err) = map_to_csv(
+        &root().join("samples/mappings/phl-deployments.toml"),
+        &local_out,
+    );
+    assert_eq!(code, Some(0), "{err}");
+
+    let remote = dir.join("remote.toml");
+    fs::write(
+        &remote,
+        original.replace(
+            relative,
+            &format!("table = \"{base}/tables/deployments.csv\""),
+        ),
+    )
+    .unwrap();
+    let remote_out = dir.join("remote.csv");
+    let (code, err) = map_to_csv(&remote, &remote_out);
+    assert_eq!(code, Some(0), "{err}");
+    let local = fs::read_to_string(&local_out).unwrap();
+    assert!(local.lines().count() > 10);
+    assert_eq!(fs::read_to_string(&remote_out).unwrap(), local);
+
+    // A URL that does not answer with the table: a clear error, no output.
+    let missing = dir.join("missing.toml");
+    fs::write(
+        &missing,
+        original.replace(relative, &format!("table = \"{base}/tables/nope.csv\"")),
+    )
+    .unwrap();
+    let missing_out = dir.join("missing.csv");
+    let (code, err) = map_to_csv(&missing, &missing_out);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("/tables/nope.csv") && err.contains("404"),
+        "{err}"
+    );
+    assert!(!missing_out.exists());
+}

@@ -9,6 +9,7 @@ use clap::Args;
 use sdmx_gateway::data::{StructureUse, Summary};
 use sdmx_gateway::format::{self, DataFormat, WriteOptions};
 use sdmx_gateway::mapping::{self, MappingError, Target};
+use sdmx_gateway::transport::{HttpClient, HttpSettings};
 use sdmx_gateway::validate::render::{self, ReportFormat};
 use sdmx_gateway::validate::{Options, Report, Schema, Validator, validate};
 
@@ -98,6 +99,15 @@ pub fn run(args: MapArgs) -> anyhow::Result<Outcome> {
         codelists,
         allowed,
     };
+    // A mapping that names its table by URL: fetch it once into a temporary
+    // file (kept until the mapping is done) and map that.
+    let downloaded = match (&table, spec.table.trim()) {
+        (None, url) if url.starts_with("http://") || url.starts_with("https://") => {
+            Some(fetch_table(url)?)
+        }
+        _ => None,
+    };
+    let table = downloaded.as_ref().map(|d| d.path().to_owned()).or(table);
     let mut reader = mapping::map_table(&spec, &base, table.as_deref(), &target)
         .with_context(|| format!("mapping {}", mapping_path.display()))?;
     let to = args.to.unwrap_or(DataFormat::Csv10);
@@ -174,4 +184,51 @@ pub fn allowed_by_constraints(
             Some((d.id.clone(), codes.into_iter().collect()))
         })
         .collect()
+}
+
+/// Downloads a table named by URL into a temporary file with the URL's
+/// extension (so `.xlsx` is read as a workbook), streaming the body to disk.
+fn fetch_table(url: &str) -> anyhow::Result<tempfile::NamedTempFile> {
+    use std::io::Write;
+
+    let suffix = url
+        .split(['?', '#'])
+        .next()
+        .and_then(|p| p.rsplit('/').next())
+        .and_then(|name| name.rsplit_once('.'))
+        .map(|(_, ext)| format!(".{ext}"))
+        .unwrap_or_default();
+    let mut file = tempfile::Builder::new()
+        .prefix("sdmxgw-table-")
+        .suffix(&suffix)
+        .tempfile()
+        .context("cannot create a temporary file for the downloaded table")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the HTTP runtime")?;
+    runtime.block_on(async {
+        let client = HttpClient::new("map", &HttpSettings::default())?;
+        let mut response = client
+            .send(url, || client.request(reqwest::Method::GET, url))
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            bail!(
+                "{url} answered {status}: check the table's URL in the mapping file, or download it and give it as TABLE"
+            );
+        }
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .with_context(|| format!("{url}: the download broke off; try again"))?
+        {
+            file.write_all(&chunk)
+                .context("cannot write the downloaded table")?;
+        }
+        file.flush().context("cannot write the downloaded table")?;
+        Ok(())
+    })?;
+    tracing::info!(%url, path = %file.path().display(), "table downloaded");
+    Ok(file)
 }

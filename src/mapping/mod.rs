@@ -56,9 +56,9 @@ pub enum MappingError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The table is a URL; fetching is not built yet.
+    /// The table is a URL: the library maps local files; callers fetch first.
     #[error(
-        "the table {0} is a URL: fetching tables is not supported yet (it belongs to `sdmxgw pull`); download it and give its path as TABLE"
+        "the table {0} is a URL: the library maps local files; fetch it first (`sdmxgw map` and `sdmxgw pull` do) or give its path as TABLE"
     )]
     Url(String),
     /// Problems in the cells, every one found.

@@ -95,8 +95,13 @@ pub fn build_query(
     }
     // 2.x component filters: c[DIM]=A,B
     let mut sets = Vec::new();
+    let mut time_filter = None;
     for (k, v) in params {
         if let Some(dim) = k.strip_prefix("c[").and_then(|r| r.strip_suffix(']')) {
+            if dim == "TIME_PERIOD" {
+                time_filter = Some(time_period_filter(v)?);
+                continue;
+            }
             if !dims.iter().any(|d| d == dim) {
                 return Err(ApiError::semantic(format!(
                     "c[{dim}]: the dataflow has no dimension {dim}"
@@ -125,6 +130,15 @@ pub fn build_query(
     }
     q.start_period = params.get("startPeriod").cloned();
     q.end_period = params.get("endPeriod").cloned();
+    if let Some((start, end)) = time_filter {
+        if start.is_some() && q.start_period.is_some() || end.is_some() && q.end_period.is_some() {
+            return Err(ApiError::syntax(
+                "give the period either as c[TIME_PERIOD] or as startPeriod/endPeriod, not both",
+            ));
+        }
+        q.start_period = q.start_period.or(start);
+        q.end_period = q.end_period.or(end);
+    }
     if let Some(u) = params.get("updatedAfter") {
         q.updated_after =
             Some(parse_timestamp(u).ok_or_else(|| {
@@ -151,6 +165,50 @@ pub fn build_query(
     }
     q.include_history = params.get("includeHistory").is_some_and(|v| v == "true");
     Ok(q)
+}
+
+/// The period bounds of a 2.x `c[TIME_PERIOD]` filter: `ge:`/`le:` bounds
+/// joined by `+` (AND), or one `eq:` period. Other operators and OR lists
+/// (`,`) are answered 501 rather than silently widened.
+fn time_period_filter(value: &str) -> Result<(Option<String>, Option<String>), ApiError> {
+    if value.contains(',') {
+        return Err(ApiError::not_implemented(
+            "c[TIME_PERIOD] with several alternatives (,) is not supported: give one range",
+        ));
+    }
+    let (mut start, mut end) = (None, None);
+    // `+` may arrive decoded as a space by form-style query parsing.
+    for term in value.split(['+', ' ']).filter(|t| !t.is_empty()) {
+        let (op, period) = match term.split_once(':') {
+            Some((op, p)) if op.len() == 2 && op.bytes().all(|b| b.is_ascii_lowercase()) => (op, p),
+            // A bare period (its time part may hold colons) means eq.
+            _ => ("eq", term),
+        };
+        if period.is_empty() {
+            return Err(ApiError::syntax(format!(
+                "c[TIME_PERIOD]={value}: {term:?} names no period"
+            )));
+        }
+        match op {
+            "ge" => start = Some(period.to_owned()),
+            "le" => end = Some(period.to_owned()),
+            "eq" => {
+                start = Some(period.to_owned());
+                end = Some(period.to_owned());
+            }
+            "gt" | "lt" | "ne" | "co" | "nc" | "sw" | "ew" => {
+                return Err(ApiError::not_implemented(format!(
+                    "c[TIME_PERIOD] with the operator {op}: is not supported: use ge:, le: or eq:"
+                )));
+            }
+            other => {
+                return Err(ApiError::syntax(format!(
+                    "c[TIME_PERIOD]={value}: unknown operator {other}:"
+                )));
+            }
+        }
+    }
+    Ok((start, end))
 }
 
 /// A `Write` that hands 64 KiB chunks to the response body.
