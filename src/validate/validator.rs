@@ -536,7 +536,15 @@ impl<'s, S: DataSink> Validator<'s, S> {
         self.close_series();
         self.flush_ilms();
         for group in self.ilms.end_dataset() {
-            if let Some(f) = self.ilms.judge(self.schema, group) {
+            let (counts, kept, enabled) = (
+                &self.report.counts,
+                self.opts.keep_per_rule as u64,
+                self.enabled,
+            );
+            let keep = |r: Rule| {
+                enabled & (1 << (r as usize)) != 0 && counts.get(&r).copied().unwrap_or(0) < kept
+            };
+            if let Some(f) = self.ilms.judge(self.schema, group, keep) {
                 let at = f.at.unwrap_or_else(|| self.here());
                 self.emit_at(
                     f.rule,
@@ -811,7 +819,9 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
 
     fn obs(&mut self, o: &Obs) -> Result<Flow, S::Error> {
         let schema = self.schema;
-        let time_id = self.time_index.map(|t| schema.dimensions[t].spec.id.as_str());
+        let time_id = self
+            .time_index
+            .map(|t| schema.dimensions[t].spec.id.as_str());
         let period = time_id.and_then(|t| o.key.get(t));
         set_period(&mut self.period, period);
         if self.all_dims {
@@ -923,7 +933,10 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 let series = match self.dup_series {
                     Some(n) => n,
                     None => {
-                        let key = self.series_key.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                        let key = self
+                            .series_key
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()));
                         let n = self.seen.series(key);
                         self.dup_series = Some(n);
                         n
