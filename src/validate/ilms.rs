@@ -504,7 +504,14 @@ impl Ilms {
     }
 
     /// The warning a group deserves, if any.
-    pub fn judge(&mut self, schema: &Schema, group: Group) -> Option<IlmsFinding> {
+    /// `keep` tells whether a finding of a rule would be kept in the report: when
+    /// not, it is only counted, and its message is not built.
+    pub fn judge(
+        &mut self,
+        schema: &Schema,
+        group: Group,
+        keep: impl Fn(Rule) -> bool,
+    ) -> Option<IlmsFinding> {
         let acc = group.0;
         let t = acc.total?;
         let (total, dim) = (t.value, acc.dim as usize);
@@ -512,23 +519,13 @@ impl Ilms {
             .max(self.opts.relative_tolerance * total.abs());
         let diff = total - acc.sum;
         let spec = &schema.dimensions[dim].spec;
-        let (rule, complete, parts_text) = if spec.id == "SEX" {
-            let names = ["SEX_M", "SEX_F", "SEX_O"];
-            let text: Vec<&str> = names
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| acc.sex_mask & (1 << i) != 0)
-                .map(|(_, n)| *n)
-                .collect();
-            (Rule::IlmsSexTotal, acc.sex_mask & 3 == 3, text.join(" + "))
+        let sex = spec.id == "SEX";
+        let (rule, complete) = if sex {
+            (Rule::IlmsSexTotal, acc.sex_mask & 3 == 3)
         } else {
-            let prefix = version_prefix(&t.code).to_owned();
-            let n = self.candidate_parts(schema, dim, &prefix);
-            (
-                Rule::IlmsClassificationTotal,
-                acc.parts >= n,
-                format!("the {} {prefix}_* codes reported", acc.parts),
-            )
+            let prefix = version_prefix(&t.code);
+            let n = self.candidate_parts(schema, dim, prefix);
+            (Rule::IlmsClassificationTotal, acc.parts >= n)
         };
         let bad = if complete {
             diff.abs() > tol
@@ -538,6 +535,31 @@ impl Ilms {
         if !bad {
             return None;
         }
+        if !keep(rule) {
+            return Some(IlmsFinding {
+                rule,
+                message: String::new(),
+                component: None,
+                value: None,
+                at: Some(Location::default()),
+            });
+        }
+        let parts_text = if sex {
+            let names = ["SEX_M", "SEX_F", "SEX_O"];
+            let text: Vec<&str> = names
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| acc.sex_mask & (1 << i) != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            text.join(" + ")
+        } else {
+            format!(
+                "the {} {}_* codes reported",
+                acc.parts,
+                version_prefix(&t.code)
+            )
+        };
         let position = t.positioned.then(|| Position {
             source: self.source.clone().unwrap_or_default(),
             line: t.line,

@@ -536,7 +536,15 @@ impl<'s, S: DataSink> Validator<'s, S> {
         self.close_series();
         self.flush_ilms();
         for group in self.ilms.end_dataset() {
-            if let Some(f) = self.ilms.judge(self.schema, group) {
+            let (counts, kept, enabled) = (
+                &self.report.counts,
+                self.opts.keep_per_rule as u64,
+                self.enabled,
+            );
+            let keep = |r: Rule| {
+                enabled & (1 << (r as usize)) != 0 && counts.get(&r).copied().unwrap_or(0) < kept
+            };
+            if let Some(f) = self.ilms.judge(self.schema, group, keep) {
                 let at = f.at.unwrap_or_else(|| self.here());
                 self.emit_at(
                     f.rule,
