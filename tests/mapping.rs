@@ -378,16 +378,13 @@ fn mapping_file_errors() {
         &[("t.csv", table)],
     ));
     assert!(e.contains("skip_row"), "{e}");
-    // A URL table is not fetched yet, and says so.
+    // The library maps local files; a URL says who fetches it.
     let e = spec_error(map(
         "url",
         &WIDE_CDS.replace("table = \"t.csv\"", "table = \"https://example.org/t.csv\""),
         &[],
     ));
-    assert!(
-        e.contains("is a URL") && e.contains("not supported yet"),
-        "{e}"
-    );
+    assert!(e.contains("is a URL") && e.contains("sdmxgw map"), "{e}");
     // A constant that is not a code.
     let errors = cells(map(
         "badconst",
