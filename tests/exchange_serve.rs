@@ -447,7 +447,7 @@ fn configuration_mistakes_name_the_exchange() {
 
 #[test]
 fn the_embedded_default_maps_the_sample_tables() {
-    // The shipped default parses and names the two sample tables.
+    // The shipped default parses and names the four sample tables.
     let dir = temp_dir("exchange-default");
     let out = sdmxgw()
         .current_dir(&dir)
@@ -461,7 +461,15 @@ fn the_embedded_default_maps_the_sample_tables() {
     );
     let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<&str> = list.iter().map(|x| x["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["phl-deployments", "tha-work-permits"]);
+    assert_eq!(
+        names,
+        [
+            "phl-deployments",
+            "tha-work-permits",
+            "mys-lfs-employed",
+            "vnm-contract-workers"
+        ]
+    );
     assert_eq!(list[0]["schedule"], "* * * * *");
     // Run from elsewhere, the tables are found in the source tree.
     assert!(
@@ -494,7 +502,12 @@ fn the_embedded_default_delivers_the_sample_tables_to_itself() {
         child,
         base: line.trim().trim_start_matches("listening on ").to_owned(),
     };
-    for (name, n) in [("phl-deployments", 54), ("tha-work-permits", 36)] {
+    for (name, n) in [
+        ("phl-deployments", 54),
+        ("tha-work-permits", 36),
+        ("mys-lfs-employed", 63),
+        ("vnm-contract-workers", 60),
+    ] {
         let run = wait_for(60, name, || {
             runs(&g, name)
                 .first()
