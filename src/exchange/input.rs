@@ -1,13 +1,12 @@
 //! The inputs of an exchange: mapped national tables, and pulls through the
 //! [`Pull`] seam (implemented by the pull sources).
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::config::PullSpec;
-use crate::data::{DataReader, DataSink, Flow, Obs, SeriesKey, StructureUse};
+use crate::data::{DataReader, DataSink, Flow, Obs, SeriesKey};
 use crate::mapping::{self, MappingError, Target};
 use crate::model::ArtefactClass;
 use crate::structure::Registry;
@@ -102,28 +101,8 @@ pub fn open_table<'r>(path: &Path, registry: &'r Registry) -> Result<Opened<'r>,
     let dsd = registry
         .structure_of(flow)
         .map_err(|e| err(format!("the DSD of {} is not loaded: {e}", spec.dataflow)))?;
-    let codelists: HashMap<String, _> = dsd
-        .dimensions
-        .iter()
-        .map(|d| d.id.as_str())
-        .chain(dsd.attributes.iter().map(|a| a.id.as_str()))
-        .filter_map(|c| Some((c.to_owned(), registry.codelist_of(dsd, c)?)))
-        .collect();
-    let allowed: HashMap<String, HashSet<String>> = dsd
-        .dimensions
-        .iter()
-        .filter_map(|d| {
-            let codes = registry.allowed_codes(flow, &d.id, None).ok()?.codes?;
-            Some((d.id.clone(), codes.into_iter().collect()))
-        })
-        .collect();
     let reference = flow.meta.reference(ArtefactClass::Dataflow);
-    let target = Target {
-        dsd,
-        usage: StructureUse::Dataflow(reference.clone()),
-        codelists,
-        allowed,
-    };
+    let target = Target::for_dataflow(registry, flow, dsd);
     let map = || {
         mapping::map_table(&spec, &base, None, &target).map_err(|e| match e {
             MappingError::Cells(cells) => err(format!(

@@ -31,6 +31,40 @@ pub struct Target<'a> {
     pub allowed: HashMap<String, HashSet<String>>,
 }
 
+impl<'a> Target<'a> {
+    /// The target for a dataflow: its DSD's codelists, and the codes the
+    /// dataflow's constraints allow per dimension (the registry's cascade).
+    pub fn for_dataflow(
+        registry: &'a crate::structure::Registry,
+        flow: &'a crate::model::Dataflow,
+        dsd: &'a DataStructure,
+    ) -> Target<'a> {
+        let codelists = dsd
+            .dimensions
+            .iter()
+            .map(|d| d.id.as_str())
+            .chain(dsd.attributes.iter().map(|a| a.id.as_str()))
+            .filter_map(|c| Some((c.to_owned(), registry.codelist_of(dsd, c)?)))
+            .collect();
+        let allowed = dsd
+            .dimensions
+            .iter()
+            .filter_map(|d| {
+                let codes = registry.allowed_codes(flow, &d.id, None).ok()?.codes?;
+                Some((d.id.clone(), codes.into_iter().collect()))
+            })
+            .collect();
+        Target {
+            dsd,
+            usage: StructureUse::Dataflow(
+                flow.meta.reference(crate::model::ArtefactClass::Dataflow),
+            ),
+            codelists,
+            allowed,
+        }
+    }
+}
+
 /// Reads the table (`table` overrides the mapping's, else the mapping's path is
 /// taken relative to `base`, the mapping file's folder) and maps it.
 ///

@@ -4,7 +4,6 @@
 //! mapping layer anyway), a json-stat2 answer becomes a long CSV table, and
 //! the source's mapping file maps it onto its dataflow.
 
-use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -12,9 +11,8 @@ use reqwest::header;
 use serde_json::{Value, json};
 use tokio::runtime::Handle;
 
-use crate::data::{DataSink, StructureUse, pump};
+use crate::data::{DataSink, pump};
 use crate::mapping::{self, Mapping, MappingError, TableFormat, Target};
-use crate::model::ArtefactClass;
 use crate::structure::Registry;
 
 use super::body::{BodyReader, NotData, classify_not_data};
@@ -101,27 +99,7 @@ where
     }
     report.parts += 1;
     let (flow, dsd) = super::resolve(source, registry, &spec.dataflow)?;
-    let codelists: HashMap<String, _> = dsd
-        .dimensions
-        .iter()
-        .map(|d| d.id.as_str())
-        .chain(dsd.attributes.iter().map(|a| a.id.as_str()))
-        .filter_map(|c| Some((c.to_owned(), registry.codelist_of(dsd, c)?)))
-        .collect();
-    let allowed: HashMap<String, HashSet<String>> = dsd
-        .dimensions
-        .iter()
-        .filter_map(|d| {
-            let codes = registry.allowed_codes(flow, &d.id, None).ok()?.codes?;
-            Some((d.id.clone(), codes.into_iter().collect()))
-        })
-        .collect();
-    let target = Target {
-        dsd,
-        usage: StructureUse::Dataflow(flow.meta.reference(ArtefactClass::Dataflow)),
-        codelists,
-        allowed,
-    };
+    let target = Target::for_dataflow(registry, flow, dsd);
     let base: PathBuf = mapping_path(source)
         .and_then(Path::parent)
         .map(Path::to_owned)
