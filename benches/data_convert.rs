@@ -7,6 +7,9 @@
 //! Each step runs in a child process of this program so that its peak RSS
 //! (VmHWM) is its own. The file is generated once under `target/bench/`.
 
+mod common;
+use common::{machine, peak_rss_mb};
+
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -320,32 +323,4 @@ print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_m
         seconds: parts.next().and_then(|s| s.parse().ok()).ok_or("no time")?,
         peak_mb: parts.next().and_then(|s| s.parse().ok()).ok_or("no rss")?,
     })
-}
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
-    format!("{cpu}, {cores} cores")
 }
