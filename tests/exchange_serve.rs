@@ -34,23 +34,7 @@ impl Gateway {
             .append(true)
             .open(log)
             .unwrap();
-        let mut child = sdmxgw()
-            .current_dir(root())
-            .args(["serve", "--bind", bind, "--config"])
-            .arg(config)
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let (child, base) = crate::util::spawn_serve(bind, config, log.into());
         Gateway { child, base }
     }
 

@@ -6,7 +6,7 @@
 //! file over HTTP, both mapped.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Stdio};
@@ -148,23 +148,7 @@ impl Serve {
         );
         let path = dir.join("provider.toml");
         std::fs::write(&path, config).unwrap();
-        let mut child = util::sdmxgw()
-            .current_dir(root())
-            .args(["serve", "--bind", "127.0.0.1:0", "--config"])
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let (child, base) = crate::util::spawn_serve("127.0.0.1:0", &path, Stdio::null());
         let s = Serve { child, base };
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

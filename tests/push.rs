@@ -3,7 +3,7 @@
 //! directory drops, a collector that is down and comes back, and a push killed
 //! mid-upload — the collector always ends with exactly one copy.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
@@ -45,23 +45,7 @@ impl Collector {
         );
         let path = dir.join("collector.toml");
         std::fs::write(&path, config).unwrap();
-        let mut child = util::sdmxgw()
-            .current_dir(util::root())
-            .args(["serve", "--bind", bind, "--config"])
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let (child, base) = crate::util::spawn_serve(bind, &path, Stdio::null());
         Collector { child, base, db }
     }
 

@@ -1,7 +1,7 @@
 //! `sdmxgw serve` as a real process over loopback: POST data, query it back in
 //! every format, and the error paths (401, 403, 404, 406, 413, 422).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
@@ -41,23 +41,7 @@ impl Server {
         );
         let path = dir.join("gateway.toml");
         std::fs::write(&path, config).unwrap();
-        let mut child = util::sdmxgw()
-            .current_dir(util::root())
-            .args(["serve", "--bind", "127.0.0.1:0", "--config"])
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let (child, base) = crate::util::spawn_serve("127.0.0.1:0", &path, Stdio::null());
         Server { child, base, dir }
     }
 

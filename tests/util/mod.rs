@@ -68,3 +68,31 @@ pub fn xmllint(file: &Path, schema: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Starts `sdmxgw serve --bind BIND --config CONFIG` from the project root and
+/// waits for its "listening on URL" line; returns the process and that URL.
+pub fn spawn_serve(
+    bind: &str,
+    config: &Path,
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = sdmxgw()
+        .current_dir(root())
+        .args(["serve", "--bind", bind, "--config"])
+        .arg(config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, base)
+}
