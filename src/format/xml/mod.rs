@@ -5,6 +5,7 @@
 
 mod reader;
 mod roles;
+mod scan;
 mod writer;
 pub mod xsd;
 

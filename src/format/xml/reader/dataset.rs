@@ -1,26 +1,19 @@
 //! Datasets, groups, series and observations, generic and structure-specific.
 
-use std::io::BufRead;
-
-use quick_xml::events::BytesStart;
-
-use super::{
-    El, Ready, ValueTarget, XmlDataReader, attr, attrs, empty_dataset, id_value, unescape,
-};
+use super::{El, Ready, State, Tag, ValueTarget, attr, empty_dataset, id_value, unescape};
 use crate::data::{Action, DataError, ObsDimension};
 use crate::format::xml::roles::Role;
 
-impl<R: BufRead> XmlDataReader<'_, R> {
-    pub(super) fn dataset_start(&mut self, e: &BytesStart<'_>) -> Result<Option<Ready>, DataError> {
+impl State<'_> {
+    pub(super) fn dataset_start(&mut self, e: &Tag<'_>) -> Result<Option<Ready>, DataError> {
         let mut ds = std::mem::replace(&mut self.ds, empty_dataset());
         ds.attributes.clear();
         ds.extra.clear();
         let mut action = None;
         let mut structure_ref = None;
         let mut obs_dim_attr = None;
-        for a in e.attributes().with_checks(false) {
-            let a = a.map_err(|err| self.malformed(err.to_string()))?;
-            let key = a.key.0;
+        for a in e.attrs() {
+            let key = a.key;
             if key.starts_with("xmlns") {
                 continue;
             }
@@ -28,7 +21,7 @@ impl<R: BufRead> XmlDataReader<'_, R> {
                 Some((_, l)) => (true, l),
                 None => (false, key),
             };
-            let value = match unescape(&a.value, &mut self.scratch) {
+            let value = match unescape(a.raw, &mut self.scratch) {
                 Ok(v) => v.to_owned(),
                 Err(m) => return Err(self.malformed(m)),
             };
@@ -115,11 +108,7 @@ impl<R: BufRead> XmlDataReader<'_, R> {
         }
     }
 
-    pub(super) fn ss_start(
-        &mut self,
-        e: &BytesStart<'_>,
-        name: &str,
-    ) -> Result<Option<Ready>, DataError> {
+    pub(super) fn ss_start(&mut self, e: &Tag<'_>, name: &str) -> Result<Option<Ready>, DataError> {
         match name {
             "Series" if !self.in_series && !self.in_group && self.depth == 2 => {
                 self.in_series = true;
@@ -170,22 +159,20 @@ impl<R: BufRead> XmlDataReader<'_, R> {
 
     /// Sorts the XML attributes of a structure-specific Series/Group/Obs into
     /// key, measures and attributes by their role in the DSD.
-    pub(super) fn ss_components(
-        &mut self,
-        e: &BytesStart<'_>,
-        element: El,
-    ) -> Result<(), DataError> {
+    pub(super) fn ss_components(&mut self, e: &Tag<'_>, element: El) -> Result<(), DataError> {
         let Some(roles) = self.roles.as_ref() else {
             return Ok(());
         };
         let hints = &mut self.hints[element as usize];
         let mut position = 0;
-        for a in attrs::scan(e) {
-            let (key, raw) = match a {
-                Ok(a) => a,
-                Err(err) => return Err(self.malformed(err.to_string())),
-            };
-            if let Some((_, l)) = key.split_once(':') {
+        let mut seen = 0u64;
+        for a in e.attrs() {
+            let (key, raw) = (a.key, a.raw);
+            if let Some(l) = key
+                .bytes()
+                .position(|b| b == b':')
+                .and_then(|i| key.get(i + 1..))
+            {
                 // xsi:type names the group in 2.1 when `type` is absent.
                 if element == El::Group && l == "type" && self.group.group.is_empty() {
                     let t = raw.rsplit(':').next().unwrap_or_default();
@@ -201,14 +188,28 @@ impl<R: BufRead> XmlDataReader<'_, R> {
                 self.group.group.push_str(raw);
                 continue;
             }
-            let value = match unescape(raw, &mut self.scratch) {
-                Ok(v) => v,
-                Err(m) => return Err(self.malformed(m)),
+            let value = if a.amp {
+                match unescape(raw, &mut self.scratch) {
+                    Ok(v) => v,
+                    Err(m) => return Err(self.malformed(m)),
+                }
+            } else {
+                raw
             };
             if hints.len() <= position {
                 hints.push(0);
             }
             let role = roles.get_hinted(key, &mut hints[position]);
+            // XML forbids a repeated attribute; the component index is at hand.
+            let bit = 1u64.checked_shl(u32::from(hints[position])).unwrap_or(0);
+            if role.is_some() && seen & bit != 0 {
+                let msg = format!(
+                    "<{}> gives {key} twice: an attribute may appear only once in a tag",
+                    element.name()
+                );
+                return Err(self.malformed(msg));
+            }
+            seen |= bit;
             position += 1;
             let dest = match (element, role) {
                 (El::Series, Some(Role::Dimension)) => &mut self.series.key,
@@ -240,7 +241,7 @@ impl<R: BufRead> XmlDataReader<'_, R> {
 
     pub(super) fn generic_start(
         &mut self,
-        e: &BytesStart<'_>,
+        e: &Tag<'_>,
         name: &str,
     ) -> Result<Option<Ready>, DataError> {
         match name {

@@ -1,17 +1,13 @@
 //! The message header and the root element: identity, sender, structure
 //! references with `dimensionAtObservation`, header-level action.
 
-use std::io::BufRead;
-
-use quick_xml::events::BytesStart;
-
-use super::{HeaderStructure, TextTarget, XmlDataReader, attr};
+use super::{HeaderStructure, State, Tag, TextTarget, attr};
 use crate::data::{Action, DataError, ObsDimension, StructureUse};
 use crate::format::DataFormat;
 use crate::model::{ArtefactClass, ArtefactRef, VersionReq};
 
-impl<R: BufRead> XmlDataReader<'_, R> {
-    pub(super) fn root(&mut self, e: &BytesStart<'_>, name: &str) -> Result<(), DataError> {
+impl State<'_> {
+    pub(super) fn root(&mut self, e: &Tag<'_>, name: &str) -> Result<(), DataError> {
         self.root_seen = true;
         let (want, also): (&str, &str) = match self.format {
             DataFormat::Generic21 | DataFormat::GenericTimeSeries21 => {
@@ -24,19 +20,19 @@ impl<R: BufRead> XmlDataReader<'_, R> {
         };
         let v30 = self.format == DataFormat::StructureSpecific30;
         // The root's own namespace, found among its declarations.
-        let prefix = e.name().0.split_once(':').map(|(p, _)| p);
+        let prefix = e.name().split_once(':').map(|(p, _)| p);
         let mut ns_ok = true;
-        for a in e.attributes().with_checks(false).flatten() {
-            let key = a.key.0;
+        for a in e.attrs() {
+            let key = a.key;
             let declares = match prefix {
                 Some(p) => key.strip_prefix("xmlns:") == Some(p),
                 None => key == "xmlns",
             };
             if declares {
                 ns_ok = if v30 {
-                    a.value.contains("/v3_0/")
+                    a.raw.contains("/v3_0/")
                 } else {
-                    a.value.contains("/v2_1/")
+                    a.raw.contains("/v2_1/")
                 };
             }
         }
@@ -44,13 +40,13 @@ impl<R: BufRead> XmlDataReader<'_, R> {
             let version = if v30 { "3.0" } else { "2.1" };
             return Err(self.invalid(format!(
                 "the root element is <{}>, not an SDMX-ML {version} <{want}> message: check the file and the --format given",
-                e.name().0
+                e.name()
             )));
         }
         Ok(())
     }
 
-    pub(super) fn header_start(&mut self, e: &BytesStart<'_>, name: &str) -> Result<(), DataError> {
+    pub(super) fn header_start(&mut self, e: &Tag<'_>, name: &str) -> Result<(), DataError> {
         match (self.depth, name) {
             (2, "ID") => self.begin_text(TextTarget::Id),
             (2, "Test") => self.begin_text(TextTarget::Test),

@@ -4,16 +4,13 @@
 //! root's namespace tells 2.1 from 3.0. Every event reuses the same buffers, so a
 //! steady stream of observations allocates nothing.
 
-mod attrs;
 mod dataset;
 mod header;
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::BufRead;
 
-use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use super::scan::{MAX_TOKEN, ScanError, Scanner, Tag, Token};
 
 use super::roles::Roles;
 use crate::data::{
@@ -86,21 +83,20 @@ struct HeaderStructure {
 
 /// Reads SDMX-ML data messages as [`DataEvent`]s.
 pub struct XmlDataReader<'a, R: BufRead> {
-    xml: Reader<R>,
-    buf: Vec<u8>,
+    scan: Scanner<R>,
+    st: State<'a>,
+}
+
+/// Everything but the tokenizer, so that handlers can borrow a token from the
+/// scanner while they update the state.
+struct State<'a> {
     source: String,
     format: DataFormat,
     generic: bool,
     roles: Option<Roles>,
     structure_hint: Option<&'a StructureUse>,
 
-    // Position of the current event and line bookkeeping.
-    line: u64,
-    line_start: u64,
-    ev_line: u64,
-    ev_col: u64,
-
-    /// Open element local names; slots are reused.
+    /// Open element names (qualified, as written); slots are reused.
     stack: Vec<String>,
     depth: usize,
     root_seen: bool,
@@ -154,63 +150,205 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
                 )));
             }
         };
-        let mut xml = Reader::from_reader(input);
-        let cfg = xml.config_mut();
-        cfg.trim_text(false);
-        cfg.check_end_names = true;
-        cfg.expand_empty_elements = false;
         Ok(XmlDataReader {
-            xml,
-            buf: Vec::with_capacity(4096),
-            source: opts.source.to_owned(),
-            format,
-            generic,
-            roles,
-            structure_hint: opts.structure,
-            line: 1,
-            line_start: 0,
-            ev_line: 1,
-            ev_col: 1,
-            stack: Vec::new(),
-            depth: 0,
-            root_seen: false,
-            finished: false,
-            queue: VecDeque::with_capacity(4),
-            header: Header {
-                id: String::new(),
-                prepared: String::new(),
-                sender: String::new(),
-                ..Header::default()
+            scan: Scanner::new(input),
+            st: State {
+                source: opts.source.to_owned(),
+                format,
+                generic,
+                roles,
+                structure_hint: opts.structure,
+                stack: Vec::new(),
+                depth: 0,
+                root_seen: false,
+                finished: false,
+                queue: VecDeque::with_capacity(4),
+                header: Header {
+                    id: String::new(),
+                    prepared: String::new(),
+                    sender: String::new(),
+                    ..Header::default()
+                },
+                header_done: false,
+                in_header: false,
+                structures: Vec::new(),
+                structure_class: None,
+                text_target: None,
+                text: String::new(),
+                ds: empty_dataset(),
+                in_dataset: false,
+                ds_emitted: false,
+                group: GroupKey::default(),
+                in_group: false,
+                series: SeriesKey::default(),
+                in_series: false,
+                series_emitted: false,
+                obs: Obs::default(),
+                in_obs: false,
+                target: ValueTarget::None,
+                scratch: String::new(),
+                hints: Default::default(),
             },
-            header_done: false,
-            in_header: false,
-            structures: Vec::new(),
-            structure_class: None,
-            text_target: None,
-            text: String::new(),
-            ds: empty_dataset(),
-            in_dataset: false,
-            ds_emitted: false,
-            group: GroupKey::default(),
-            in_group: false,
-            series: SeriesKey::default(),
-            in_series: false,
-            series_emitted: false,
-            obs: Obs::default(),
-            in_obs: false,
-            target: ValueTarget::None,
-            scratch: String::new(),
-            hints: Default::default(),
         })
     }
 
-    fn here(&self) -> Position {
-        Position {
-            source: self.source.clone(),
-            line: self.ev_line,
-            column: self.ev_col,
-            record: 0,
+    fn scan_error(&mut self, e: ScanError) -> DataError {
+        let (offset, message) = match e {
+            ScanError::Io(source) => {
+                return DataError::Io {
+                    context: format!("reading {}", self.st.source),
+                    source,
+                };
+            }
+            ScanError::Utf8 { offset } => (
+                offset,
+                "the text is not valid UTF-8: save the file as UTF-8 (SDMX-ML messages must be UTF-8)"
+                    .to_owned(),
+            ),
+            ScanError::Syntax { offset, message } => (offset, format!("{message}: check that the file is XML and was fully downloaded")),
+            ScanError::Truncated { offset } => (
+                offset,
+                match self.st.depth {
+                    0 => "the file ends inside a tag: it was truncated; download or export it again"
+                        .to_owned(),
+                    d => format!(
+                        "the file ends inside a tag within <{}>: it was truncated; download or export it again",
+                        self.st.stack[d - 1]
+                    ),
+                },
+            ),
+            ScanError::TooLong { offset } => (
+                offset,
+                format!(
+                    "one tag or text run is longer than {} MB: this is not an SDMX-ML data message (or it is damaged)",
+                    MAX_TOKEN / (1024 * 1024)
+                ),
+            ),
+        };
+        let (line, column) = self.scan.position_of(offset);
+        DataError::Malformed {
+            position: Position {
+                source: self.st.source.clone(),
+                line,
+                column,
+                record: 0,
+            },
+            what: "XML",
+            message,
         }
+    }
+
+    /// Gives an error raised by the state handlers (which do not know where
+    /// they are) the current token's line and column.
+    fn locate(&self, mut e: DataError) -> DataError {
+        if let DataError::Malformed { position, .. }
+        | DataError::Invalid { position, .. }
+        | DataError::Doctype { position } = &mut e
+            && position.line == 0
+        {
+            (position.line, position.column) = self.scan.token_position();
+        }
+        e
+    }
+
+    /// Reads XML until an event is ready (or the end).
+    fn advance(&mut self) -> Result<Option<Ready>, DataError> {
+        if let Some(r) = self.st.queue.pop_front() {
+            return Ok(Some(r));
+        }
+        if self.st.finished {
+            return Ok(None);
+        }
+        loop {
+            let want_text = self.st.text_target.is_some();
+            if let Err(e) = self.scan.advance(want_text) {
+                return Err(self.scan_error(e));
+            }
+            let token = match self.scan.token() {
+                Ok(t) => t,
+                Err(e) => return Err(self.scan_error(e)),
+            };
+            let got = match self.st.step(token) {
+                Ok(got) => got,
+                Err(e) => return Err(self.locate(e)),
+            };
+            if let Some(r) = got {
+                return Ok(Some(r));
+            }
+            if self.st.finished {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+impl State<'_> {
+    /// The source, without line and column: [`XmlDataReader::locate`] adds
+    /// them.
+    fn here(&self) -> Position {
+        Position::source(self.source.clone())
+    }
+
+    /// Handles one token; the event it completes, if any.
+    fn step(&mut self, token: Token<'_>) -> Result<Option<Ready>, DataError> {
+        Ok(match token {
+            Token::Start(tag) => {
+                let r = self.start(&tag)?;
+                self.push(tag.name());
+                r
+            }
+            Token::Empty(tag) => {
+                let first = self.start(&tag)?;
+                let second = self.end(local(tag.name()))?;
+                match (first, second) {
+                    (Some(a), Some(b)) => {
+                        self.queue.push_back(b);
+                        Some(a)
+                    }
+                    (a, b) => a.or(b),
+                }
+            }
+            Token::End(name) => {
+                self.close(name)?;
+                self.end(local(name))?
+            }
+            Token::Text(t) => {
+                if self.text_target.is_some() {
+                    let mut text = std::mem::take(&mut self.text);
+                    let r = unescape(t, &mut self.scratch).map(|t| text.push_str(t));
+                    self.text = text;
+                    r.map_err(|m| self.malformed(m))?;
+                }
+                None
+            }
+            Token::CData(t) => {
+                if self.text_target.is_some() {
+                    self.text.push_str(t);
+                }
+                None
+            }
+            Token::Comment | Token::Pi => None,
+            Token::DocType => {
+                return Err(DataError::Doctype {
+                    position: self.here(),
+                });
+            }
+            Token::Eof => {
+                if self.depth > 0 {
+                    let inside = self.stack[self.depth - 1].clone();
+                    return Err(self.malformed(format!(
+                        "the file ends inside <{inside}>: it was truncated; download or export it again"
+                    )));
+                }
+                if !self.root_seen {
+                    return Err(
+                        self.malformed("no root element: the input is empty or not XML".to_owned())
+                    );
+                }
+                self.finished = true;
+                return Ok(None);
+            }
+        })
     }
 
     fn invalid(&self, message: String) -> DataError {
@@ -239,166 +377,6 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
         }
     }
 
-    /// Advances line/column bookkeeping over an event's raw text, which ends
-    /// `closing` bytes before `end`.
-    fn track(&mut self, raw: &str, end: u64, closing: u64) {
-        // `rfind` runs memrchr; most tags hold no newline, so one fast scan.
-        if let Some(last) = raw.rfind('\n') {
-            let before = raw.as_bytes()[..last]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
-            self.line += before as u64 + 1;
-            let raw_start = end.saturating_sub(closing + raw.len() as u64);
-            self.line_start = raw_start + last as u64 + 1;
-        }
-    }
-
-    fn xml_error(&mut self, e: quick_xml::Error) -> DataError {
-        let at = self.xml.error_position();
-        if at >= self.line_start {
-            self.ev_col = at - self.line_start + 1;
-        }
-        let message = match &e {
-            quick_xml::Error::Encoding(_) => {
-                "the text is not valid UTF-8: save the file as UTF-8 (SDMX-ML messages must be UTF-8)"
-                    .to_owned()
-            }
-            quick_xml::Error::Syntax(s) => {
-                format!("{s}: the file is cut short or not XML; check that it was fully downloaded")
-            }
-            other => other.to_string(),
-        };
-        self.malformed(message)
-    }
-
-    /// Reads XML until an event is ready (or the end).
-    fn advance(&mut self) -> Result<Option<Ready>, DataError> {
-        if let Some(r) = self.queue.pop_front() {
-            return Ok(Some(r));
-        }
-        if self.finished {
-            return Ok(None);
-        }
-        let mut buf = std::mem::take(&mut self.buf);
-        let result = self.advance_with(&mut buf);
-        self.buf = buf;
-        result
-    }
-
-    fn advance_with(&mut self, buf: &mut Vec<u8>) -> Result<Option<Ready>, DataError> {
-        loop {
-            buf.clear();
-            let start = self.xml.buffer_position();
-            self.ev_line = self.line;
-            self.ev_col = start.saturating_sub(self.line_start) + 1;
-            let event = match self.xml.read_event_into(buf) {
-                Ok(e) => e,
-                Err(e) => return Err(self.xml_error(e)),
-            };
-            let end = self.xml.buffer_position();
-            let got = match event {
-                Event::Start(e) => {
-                    self.track(&e, end, 1);
-                    let r = self.start(&e)?;
-                    self.push(local(e.name().0));
-                    r
-                }
-                Event::Empty(e) => {
-                    self.track(&e, end, 2);
-                    let first = self.start(&e)?;
-                    let second = self.end(local(e.name().0))?;
-                    match (first, second) {
-                        (Some(a), Some(b)) => {
-                            self.queue.push_back(b);
-                            Some(a)
-                        }
-                        (a, b) => a.or(b),
-                    }
-                }
-                Event::End(e) => {
-                    self.track(&e, end, 1);
-                    self.depth = self.depth.saturating_sub(1);
-                    self.end(local(e.name().0))?
-                }
-                Event::Text(t) => {
-                    self.track(&t, end, 0);
-                    if self.text_target.is_some() {
-                        self.text.push_str(&t.xml10_content());
-                    }
-                    None
-                }
-                Event::GeneralRef(r) => {
-                    if self.text_target.is_some() {
-                        let c = match r.resolve_char_ref() {
-                            Ok(Some(c)) => c,
-                            Ok(None) => match &*r {
-                                "amp" => '&',
-                                "lt" => '<',
-                                "gt" => '>',
-                                "quot" => '"',
-                                "apos" => '\'',
-                                other => {
-                                    return Err(self.malformed(format!(
-                                        "undefined entity &{other};: SDMX-ML only uses the five predefined XML entities"
-                                    )));
-                                }
-                            },
-                            Err(e) => return Err(self.malformed(e.to_string())),
-                        };
-                        self.text.push(c);
-                    }
-                    None
-                }
-                Event::CData(t) => {
-                    self.track(&t, end, 3);
-                    if self.text_target.is_some() {
-                        self.text.push_str(&t);
-                    }
-                    None
-                }
-                Event::Comment(t) => {
-                    self.track(&t, end, 3);
-                    None
-                }
-                Event::PI(t) => {
-                    self.track(&t, end, 2);
-                    None
-                }
-                Event::Decl(t) => {
-                    self.track(&t, end, 2);
-                    None
-                }
-                Event::DocType(_) => {
-                    return Err(DataError::Doctype {
-                        position: self.here(),
-                    });
-                }
-                Event::Eof => {
-                    if self.depth > 0 {
-                        let inside = self.stack[self.depth - 1].clone();
-                        return Err(self.malformed(format!(
-                            "the file ends inside <{inside}>: it was truncated; download or export it again"
-                        )));
-                    }
-                    if !self.root_seen {
-                        return Err(self.malformed(
-                            "no root element: the input is empty or not XML".to_owned(),
-                        ));
-                    }
-                    self.finished = true;
-                    return Ok(None);
-                }
-            };
-            if let Some(r) = got {
-                return Ok(Some(r));
-            }
-            if self.finished {
-                return Ok(None);
-            }
-        }
-    }
-
     fn push(&mut self, name: &str) {
         if let Some(slot) = self.stack.get_mut(self.depth) {
             slot.clear();
@@ -409,9 +387,25 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
         self.depth += 1;
     }
 
+    /// Pops the element an end tag closes, which must be the one open.
+    fn close(&mut self, name: &str) -> Result<(), DataError> {
+        let Some(open) = self.depth.checked_sub(1).map(|d| &self.stack[d]) else {
+            return Err(
+                self.malformed(format!("</{name}> closes an element that was never opened"))
+            );
+        };
+        if open != name {
+            return Err(self.malformed(format!(
+                "expected </{open}>, found </{name}>: the tags are mismatched"
+            )));
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
     /// Handles a start tag at the current depth (before it is pushed).
-    fn start(&mut self, e: &BytesStart<'_>) -> Result<Option<Ready>, DataError> {
-        let name = local(e.name().0);
+    fn start(&mut self, e: &Tag<'_>) -> Result<Option<Ready>, DataError> {
+        let name = local(e.name());
         match self.depth {
             0 => {
                 self.root(e, name)?;
@@ -498,19 +492,20 @@ impl<'a, R: BufRead> XmlDataReader<'a, R> {
 
 impl<R: BufRead> DataReader for XmlDataReader<'_, R> {
     fn next_event(&mut self) -> Result<Option<DataEvent<'_>>, DataError> {
-        Ok(self.advance()?.map(|r| self.ready(r)))
+        Ok(self.advance()?.map(|r| self.st.ready(r)))
     }
 
     fn position(&self) -> Position {
-        self.here()
+        let mut pos = Position::default();
+        self.position_into(&mut pos);
+        pos
     }
 
     fn position_into(&self, pos: &mut Position) {
-        if pos.source != self.source {
-            pos.source.clone_from(&self.source);
+        if pos.source != self.st.source {
+            pos.source.clone_from(&self.st.source);
         }
-        pos.line = self.ev_line;
-        pos.column = self.ev_col;
+        (pos.line, pos.column) = self.scan.token_position();
         pos.record = 0;
     }
 }
@@ -538,8 +533,9 @@ fn empty_dataset() -> DataSetHeader {
 
 /// The local part of a qualified name.
 fn local(name: &str) -> &str {
-    match name.rfind(':') {
-        Some(i) => &name[i + 1..],
+    // A byte loop: names are short, and a char search costs more to set up.
+    match name.bytes().rposition(|b| b == b':') {
+        Some(i) => name.get(i + 1..).unwrap_or(name),
         None => name,
     }
 }
@@ -557,39 +553,28 @@ fn unescape<'v>(raw: &'v str, scratch: &'v mut String) -> Result<&'v str, String
 }
 
 /// An attribute value by local name, unescaped and owned (header fields).
-fn attr(e: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
-    for a in e.attributes().with_checks(false) {
-        let a = a.map_err(|err| err.to_string())?;
-        if local(a.key.0) == name {
-            let v = quick_xml::escape::unescape(&a.value).map_err(|err| err.to_string())?;
-            return Ok(Some(v.into_owned()));
+fn attr(e: &Tag<'_>, name: &str) -> Result<Option<String>, String> {
+    for a in e.attrs() {
+        if local(a.key) == name {
+            let mut scratch = String::new();
+            return unescape(a.raw, &mut scratch).map(|v| Some(v.to_owned()));
         }
     }
     Ok(None)
 }
 
-/// The `id` and `value` attributes of a generic component value, borrowed
-/// unless they hold references.
-type IdValue<'e> = (Option<Cow<'e, str>>, Option<Cow<'e, str>>);
-
-fn id_value<'e>(e: &'e BytesStart<'_>) -> Result<IdValue<'e>, String> {
+/// The `id` and `value` attributes of a generic component value, unescaped.
+fn id_value(e: &Tag<'_>) -> Result<(Option<String>, Option<String>), String> {
     let mut id = None;
     let mut value = None;
-    for a in e.attributes().with_checks(false) {
-        let a = a.map_err(|err| err.to_string())?;
-        let slot = match a.key.0 {
+    let mut scratch = String::new();
+    for a in e.attrs() {
+        let slot = match a.key {
             "id" => &mut id,
             "value" => &mut value,
             _ => continue,
         };
-        *slot = Some(match a.value {
-            Cow::Borrowed(b) => quick_xml::escape::unescape(b).map_err(|err| err.to_string())?,
-            Cow::Owned(o) => Cow::Owned(
-                quick_xml::escape::unescape(&o)
-                    .map_err(|err| err.to_string())?
-                    .into_owned(),
-            ),
-        });
+        *slot = Some(unescape(a.raw, &mut scratch)?.to_owned());
     }
     Ok((id, value))
 }
