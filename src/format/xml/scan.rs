@@ -172,9 +172,13 @@ struct LineMark {
     line_start: u64,
 }
 
-/// Newlines in `bytes` (a loop the compiler vectorises).
+/// Newlines in `bytes`. Every byte of the input passes through here, so the
+/// count is kept in bytes per 255-byte block, which the compiler vectorises.
 fn newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    bytes
+        .chunks(255)
+        .map(|c| u64::from(c.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
+        .sum()
 }
 
 fn is_ws(b: u8) -> bool {
@@ -274,6 +278,18 @@ impl<R: Read> Scanner<R> {
                 if self.pos == self.end && self.eof {
                     self.set(Kind::Eof, 0, (0, 0));
                     return Ok(());
+                }
+                if !want_text {
+                    // The indentation between elements: skipped in place,
+                    // without a vector search or a token.
+                    let mut i = self.pos;
+                    while i < self.end && is_ws(self.buf[i]) {
+                        i += 1;
+                    }
+                    if i < self.end && self.buf[i] == b'<' {
+                        self.pos = i;
+                        continue;
+                    }
                 }
                 // Text runs up to the next '<' (or the end of the input).
                 let avail = &self.buf[self.pos..self.end];
@@ -553,6 +569,12 @@ impl<R: Read> Scanner<R> {
             i += 1;
             let value_start = i;
             let mut amp = false;
+            // Values are mostly codes and numbers: a few bytes, where a plain
+            // loop beats setting up a vector search.
+            let short = (i + 16).min(n);
+            while i < short && s[i] != quote && s[i] != b'<' && s[i] != b'&' {
+                i += 1;
+            }
             loop {
                 let Some(j) = memchr3(quote, b'<', b'&', &s[i..]) else {
                     return Ok(Step::More);
