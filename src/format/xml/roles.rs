@@ -44,11 +44,11 @@ impl Roles {
     /// per attribute position almost always hits.
     pub(crate) fn get_hinted(&self, id: &str, hint: &mut u16) -> Option<Role> {
         if let Some((i, r)) = self.items.get(*hint as usize)
-            && same(i, id)
+            && i == id
         {
             return Some(*r);
         }
-        let found = self.items.iter().position(|(i, _)| same(i, id))?;
+        let found = self.items.iter().position(|(i, _)| i == id)?;
         *hint = found as u16;
         Some(self.items[found].1)
     }
@@ -62,8 +62,3 @@ impl Roles {
     }
 }
 
-/// String equality by a byte loop: component ids are a few bytes, where a
-/// call to `memcmp` costs more than the comparison.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
-}
