@@ -982,13 +982,11 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         } else {
             &spilled[..]
         };
-        let (label, period_now, dataset) = (&self.series_label, &self.period, self.dataset);
-        let here = || Location {
-            position: None,
-            dataset: (dataset > 0).then_some(dataset),
-            series: label.clone(),
-            period: period_now.clone(),
-        };
+        let at = (
+            (self.dataset > 0).then_some(self.dataset),
+            self.series_label.as_deref(),
+            self.period.as_deref(),
+        );
         let value = schema
             .measures
             .first()
@@ -999,7 +997,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             period,
             value,
             o.attributes.get("UNIT_MULT"),
-            here,
+            at,
         );
         self.flush_ilms();
         let f = self.inner.obs(o)?;
