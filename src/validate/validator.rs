@@ -7,6 +7,7 @@ use crate::data::{
 };
 use crate::model::{ArtefactRef, AttachmentLevel, DimensionKind, UsageStatus};
 
+use super::ids::{IdCache, value_at};
 use super::ilms::Ilms;
 use super::report::{Finding, Location, Report};
 use super::seen::Seen;
@@ -67,6 +68,13 @@ pub struct Validator<'s, S = CountSink> {
     obs_mandatory: Vec<usize>,
     /// Index of the dimension at observation level, when it is one dimension.
     obs_dim_index: Option<usize>,
+    /// The schema indices of the components of an observation's key, measures
+    /// and attributes (resolved once per layout, not per observation).
+    key_ids: IdCache,
+    measure_ids: IdCache,
+    attr_ids: IdCache,
+    /// Index of the UNIT_MULT attribute (the ILMS checks read it).
+    unit_mult_index: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -129,6 +137,10 @@ impl<'s, S: DataSink> Validator<'s, S> {
             levels: Vec::new(),
             obs_mandatory: Vec::new(),
             obs_dim_index: None,
+            key_ids: IdCache::default(),
+            measure_ids: IdCache::default(),
+            attr_ids: IdCache::default(),
+            unit_mult_index: schema.attribute_index("UNIT_MULT"),
         }
     }
 
@@ -445,13 +457,22 @@ impl<'s, S: DataSink> Validator<'s, S> {
         true
     }
 
-    /// Checks the attributes given at `level`; leaves the indices of those
-    /// found in `self.found`.
-    fn check_attributes(&mut self, attrs: &Values, level: AttachmentLevel) {
+    /// Checks the attributes given at `level` (`resolved`: their indices, when
+    /// known); leaves the indices of those found in `self.found`.
+    fn check_attributes(
+        &mut self,
+        attrs: &Values,
+        resolved: Option<&[Option<usize>]>,
+        level: AttachmentLevel,
+    ) {
         let mut found = std::mem::take(&mut self.found);
         found.clear();
-        for (id, v) in attrs.iter() {
-            let Some(idx) = self.schema.attribute_index(id) else {
+        for (pos, (id, v)) in attrs.iter().enumerate() {
+            let index = match resolved.and_then(|r| r.get(pos)) {
+                Some(&i) => i,
+                None => self.schema.attribute_index(id),
+            };
+            let Some(idx) = index else {
                 self.emit(
                     Rule::UnknownComponent,
                     Some(id),
@@ -578,13 +599,23 @@ impl<'s, S: DataSink> Validator<'s, S> {
     }
 
     /// Checks key values (dimension id, value) that must cover `expected`
-    /// dimensions; returns the indexed values and whether all were good.
-    fn check_key(&mut self, key: &Values, expected: &[usize]) -> bool {
+    /// dimensions (`resolved`: their dimension indices, when known); returns
+    /// whether all were good.
+    fn check_key(
+        &mut self,
+        key: &Values,
+        resolved: Option<&[Option<usize>]>,
+        expected: &[usize],
+    ) -> bool {
         let mut ok = true;
         let mut scratch = std::mem::take(&mut self.dims_scratch);
         scratch.clear();
         for (pos, (id, v)) in key.iter().enumerate() {
-            match self.schema.dimension_index(id) {
+            let index = match resolved.and_then(|r| r.get(pos)) {
+                Some(&i) => i,
+                None => self.schema.dimension_index(id),
+            };
+            match index {
                 Some(i) => scratch.push((i, pos)),
                 None => {
                     ok = false;
@@ -612,9 +643,16 @@ impl<'s, S: DataSink> Validator<'s, S> {
                 );
             }
         }
-        for &(i, pos) in &scratch {
-            if let Some((_, v)) = key.iter().nth(pos) {
+        if let [(i, 0)] = scratch[..] {
+            // The usual observation key: the period alone.
+            if let Some((_, v)) = key.iter().next() {
                 ok &= self.check_dimension_value(i, v);
+            }
+        } else {
+            for &(i, pos) in &scratch {
+                if let Some((_, v)) = key.iter().nth(pos) {
+                    ok &= self.check_dimension_value(i, v);
+                }
             }
         }
         self.dims_scratch = scratch;
@@ -727,7 +765,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         {
             self.check_structure(s, "dataset");
         }
-        self.check_attributes(&d.attributes, AttachmentLevel::DataSet);
+        self.check_attributes(&d.attributes, None, AttachmentLevel::DataSet);
         self.dataset_missing = self.mandatory_at(AttachmentLevel::DataSet);
         let found = &self.found;
         self.dataset_missing.retain(|i| !found.contains(i));
@@ -755,8 +793,8 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 ),
             );
         }
-        self.check_key(&g.key, &[]);
-        self.check_attributes(&g.attributes, AttachmentLevel::Group);
+        self.check_key(&g.key, None, &[]);
+        self.check_attributes(&g.attributes, None, AttachmentLevel::Group);
         let f = self.inner.group(g)?;
         Ok(self.flow(f))
     }
@@ -780,13 +818,13 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         self.series_label = Some(label);
         self.freq = s.key.get("FREQ").map(str::to_owned);
         let expected = self.series_dims();
-        let ok = self.check_key(&s.key, &expected);
+        let ok = self.check_key(&s.key, None, &expected);
         if ok {
             let pairs: Vec<(&str, &str)> = s.key.iter().collect();
             self.check_combination(&pairs);
         }
         self.dup_series = None;
-        self.check_attributes(&s.attributes, AttachmentLevel::Series);
+        self.check_attributes(&s.attributes, None, AttachmentLevel::Series);
         let found = &self.found;
         self.dataset_missing.retain(|i| !found.contains(i));
         self.series_missing = self.mandatory_at(AttachmentLevel::Series);
@@ -819,10 +857,21 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
 
     fn obs(&mut self, o: &Obs) -> Result<Flow, S::Error> {
         let schema = self.schema;
+        // Component ids to indices, once per layout (the caches are put back
+        // below).
+        let mut key_ids = std::mem::take(&mut self.key_ids);
+        let mut measure_ids = std::mem::take(&mut self.measure_ids);
+        let mut attr_ids = std::mem::take(&mut self.attr_ids);
+        key_ids.resolve(&o.key, |id| schema.dimension_index(id));
+        measure_ids.resolve(&o.measures, |id| {
+            schema.measures.iter().position(|m| m.spec.id == id)
+        });
+        attr_ids.resolve(&o.attributes, |id| schema.attribute_index(id));
         let time_id = self
             .time_index
             .map(|t| schema.dimensions[t].spec.id.as_str());
-        let period = time_id.and_then(|t| o.key.get(t));
+        let time_pos = self.time_index.and_then(|t| key_ids.position(t));
+        let period = time_pos.and_then(|p| value_at(&o.key, p));
         set_period(&mut self.period, period);
         if self.all_dims {
             self.series_key.clear();
@@ -842,7 +891,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             }
             self.series_label = Some(label);
             let expected: Vec<usize> = (0..schema.dimensions.len()).collect();
-            if self.check_key(&o.key, &expected) {
+            if self.check_key(&o.key, Some(&key_ids.cur), &expected) {
                 let pairs: Vec<(&str, &str)> = o
                     .key
                     .iter()
@@ -852,13 +901,16 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             }
         } else {
             let expected = self.obs_dim_index;
-            self.check_key(&o.key, expected.as_slice());
+            self.check_key(&o.key, Some(&key_ids.cur), expected.as_slice());
         }
         // Measures.
         let required = self.mandatory_required();
-        for m in &schema.measures {
+        for (k, m) in schema.measures.iter().enumerate() {
             let id = m.spec.id.as_str();
-            match o.measures.get(id).filter(|v| !v.is_empty()) {
+            let given = measure_ids
+                .position(k)
+                .and_then(|p| value_at(&o.measures, p));
+            match given.filter(|v| !v.is_empty()) {
                 None => {
                     if m.usage == UsageStatus::Mandatory && required {
                         self.emit(
@@ -887,8 +939,8 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 }
             }
         }
-        for (id, v) in o.measures.iter() {
-            if schema.measure(id).is_none() {
+        for ((id, v), known) in o.measures.iter().zip(&measure_ids.cur) {
+            if known.is_none() {
                 self.emit(
                     Rule::UnknownComponent,
                     Some(id),
@@ -898,7 +950,11 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             }
         }
         // Attributes.
-        self.check_attributes(&o.attributes, AttachmentLevel::Observation);
+        self.check_attributes(
+            &o.attributes,
+            Some(&attr_ids.cur),
+            AttachmentLevel::Observation,
+        );
         let found = &self.found;
         self.series_missing.retain(|i| !found.contains(i));
         self.dataset_missing.retain(|i| !found.contains(i));
@@ -918,7 +974,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         }
         // Duplicates: the same series and observation key twice in a dataset.
         if self.is_enabled(Rule::Duplicate) {
-            let at = time_id.and_then(|t| o.key.iter().position(|(k, _)| k == t));
+            let at = time_pos;
             let time = at.and_then(|a| o.key.iter().nth(a));
             let rest = o
                 .key
@@ -965,7 +1021,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         let mut n = 0;
         let mut spilled: Vec<(usize, &str)> = Vec::new();
         for &i in &self.obs_dims {
-            if let Some(v) = o.key.get(&schema.dimensions[i].spec.id) {
+            if let Some(v) = key_ids.position(i).and_then(|p| value_at(&o.key, p)) {
                 if n < inline.len() {
                     inline[n] = (i, v);
                     n += 1;
@@ -987,18 +1043,20 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             self.series_label.as_deref(),
             self.period.as_deref(),
         );
-        let value = schema
-            .measures
-            .first()
-            .and_then(|m| o.measures.get(&m.spec.id));
-        self.ilms.obs(
-            schema,
-            obs_part,
-            period,
-            value,
-            o.attributes.get("UNIT_MULT"),
-            at,
-        );
+        let value = measure_ids
+            .position(0)
+            .and_then(|p| value_at(&o.measures, p));
+        let unit_mult = match self.unit_mult_index {
+            Some(u) => attr_ids
+                .position(u)
+                .and_then(|p| value_at(&o.attributes, p)),
+            None => o.attributes.get("UNIT_MULT"),
+        };
+        self.ilms
+            .obs(schema, obs_part, period, value, unit_mult, at);
+        self.key_ids = key_ids;
+        self.measure_ids = measure_ids;
+        self.attr_ids = attr_ids;
         self.flush_ilms();
         let f = self.inner.obs(o)?;
         Ok(self.flow(f))
