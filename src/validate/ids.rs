@@ -50,15 +50,20 @@ impl IdCache {
         }
     }
 
+    /// The value of the first of `values` (those last resolved) that resolved
+    /// to `index`.
+    pub fn find<'v>(&self, values: &'v Values, index: usize) -> Option<&'v str> {
+        values
+            .iter()
+            .zip(&self.cur)
+            .find(|(_, i)| **i == Some(index))
+            .map(|((_, v), _)| v)
+    }
+
     /// The position of the first value that resolved to `index`.
     pub fn position(&self, index: usize) -> Option<usize> {
         self.cur.iter().position(|&i| i == Some(index))
     }
-}
-
-/// The value at `pos` of `values`.
-pub(crate) fn value_at(values: &Values, pos: usize) -> Option<&str> {
-    values.iter().nth(pos).map(|(_, v)| v)
 }
 
 #[cfg(test)]
@@ -86,11 +91,9 @@ mod tests {
                 let want: Vec<Option<usize>> = layout.iter().map(|id| lookup(id)).collect();
                 assert_eq!(c.cur, want, "{layout:?}");
                 for (i, _) in ids.iter().enumerate() {
-                    assert_eq!(
-                        c.position(i),
-                        want.iter().position(|&x| x == Some(i)),
-                        "{layout:?} {i}"
-                    );
+                    let first = want.iter().position(|&x| x == Some(i));
+                    assert_eq!(c.position(i), first, "{layout:?} {i}");
+                    assert_eq!(c.find(&v, i), first.map(|_| "v"), "{layout:?} {i}");
                 }
             }
         }

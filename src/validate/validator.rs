@@ -7,7 +7,7 @@ use crate::data::{
 };
 use crate::model::{ArtefactRef, AttachmentLevel, DimensionKind, UsageStatus};
 
-use super::ids::{IdCache, value_at};
+use super::ids::IdCache;
 use super::ilms::Ilms;
 use super::report::{Finding, Location, Report};
 use super::seen::Seen;
@@ -457,18 +457,13 @@ impl<'s, S: DataSink> Validator<'s, S> {
         true
     }
 
-    /// Checks the attributes given at `level` (`resolved`: their indices, when
-    /// known); leaves the indices of those found in `self.found`.
-    fn check_attributes(
-        &mut self,
-        attrs: &Values,
-        resolved: Option<&[Option<usize>]>,
-        level: AttachmentLevel,
-    ) {
+    /// Checks the attributes given at `level` (`cached`: their indices are in
+    /// `attr_ids`); leaves the indices of those found in `self.found`.
+    fn check_attributes(&mut self, attrs: &Values, cached: bool, level: AttachmentLevel) {
         let mut found = std::mem::take(&mut self.found);
         found.clear();
         for (pos, (id, v)) in attrs.iter().enumerate() {
-            let index = match resolved.and_then(|r| r.get(pos)) {
+            let index = match self.attr_ids.cur.get(pos).filter(|_| cached) {
                 Some(&i) => i,
                 None => self.schema.attribute_index(id),
             };
@@ -599,19 +594,14 @@ impl<'s, S: DataSink> Validator<'s, S> {
     }
 
     /// Checks key values (dimension id, value) that must cover `expected`
-    /// dimensions (`resolved`: their dimension indices, when known); returns
+    /// dimensions (`cached`: their indices are in `key_ids`); returns
     /// whether all were good.
-    fn check_key(
-        &mut self,
-        key: &Values,
-        resolved: Option<&[Option<usize>]>,
-        expected: &[usize],
-    ) -> bool {
+    fn check_key(&mut self, key: &Values, cached: bool, expected: &[usize]) -> bool {
         let mut ok = true;
         let mut scratch = std::mem::take(&mut self.dims_scratch);
         scratch.clear();
         for (pos, (id, v)) in key.iter().enumerate() {
-            let index = match resolved.and_then(|r| r.get(pos)) {
+            let index = match self.key_ids.cur.get(pos).filter(|_| cached) {
                 Some(&i) => i,
                 None => self.schema.dimension_index(id),
             };
@@ -765,7 +755,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         {
             self.check_structure(s, "dataset");
         }
-        self.check_attributes(&d.attributes, None, AttachmentLevel::DataSet);
+        self.check_attributes(&d.attributes, false, AttachmentLevel::DataSet);
         self.dataset_missing = self.mandatory_at(AttachmentLevel::DataSet);
         let found = &self.found;
         self.dataset_missing.retain(|i| !found.contains(i));
@@ -793,8 +783,8 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 ),
             );
         }
-        self.check_key(&g.key, None, &[]);
-        self.check_attributes(&g.attributes, None, AttachmentLevel::Group);
+        self.check_key(&g.key, false, &[]);
+        self.check_attributes(&g.attributes, false, AttachmentLevel::Group);
         let f = self.inner.group(g)?;
         Ok(self.flow(f))
     }
@@ -818,13 +808,13 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         self.series_label = Some(label);
         self.freq = s.key.get("FREQ").map(str::to_owned);
         let expected = self.series_dims();
-        let ok = self.check_key(&s.key, None, &expected);
+        let ok = self.check_key(&s.key, false, &expected);
         if ok {
             let pairs: Vec<(&str, &str)> = s.key.iter().collect();
             self.check_combination(&pairs);
         }
         self.dup_series = None;
-        self.check_attributes(&s.attributes, None, AttachmentLevel::Series);
+        self.check_attributes(&s.attributes, false, AttachmentLevel::Series);
         let found = &self.found;
         self.dataset_missing.retain(|i| !found.contains(i));
         self.series_missing = self.mandatory_at(AttachmentLevel::Series);
@@ -857,21 +847,19 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
 
     fn obs(&mut self, o: &Obs) -> Result<Flow, S::Error> {
         let schema = self.schema;
-        // Component ids to indices, once per layout (the caches are put back
-        // below).
-        let mut key_ids = std::mem::take(&mut self.key_ids);
-        let mut measure_ids = std::mem::take(&mut self.measure_ids);
-        let mut attr_ids = std::mem::take(&mut self.attr_ids);
-        key_ids.resolve(&o.key, |id| schema.dimension_index(id));
-        measure_ids.resolve(&o.measures, |id| {
+        // Component ids to indices, once per layout.
+        self.key_ids
+            .resolve(&o.key, |id| schema.dimension_index(id));
+        self.measure_ids.resolve(&o.measures, |id| {
             schema.measures.iter().position(|m| m.spec.id == id)
         });
-        attr_ids.resolve(&o.attributes, |id| schema.attribute_index(id));
+        self.attr_ids
+            .resolve(&o.attributes, |id| schema.attribute_index(id));
         let time_id = self
             .time_index
             .map(|t| schema.dimensions[t].spec.id.as_str());
-        let time_pos = self.time_index.and_then(|t| key_ids.position(t));
-        let period = time_pos.and_then(|p| value_at(&o.key, p));
+        let time_pos = self.time_index.and_then(|t| self.key_ids.position(t));
+        let period = self.time_index.and_then(|t| self.key_ids.find(&o.key, t));
         set_period(&mut self.period, period);
         if self.all_dims {
             self.series_key.clear();
@@ -891,7 +879,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             }
             self.series_label = Some(label);
             let expected: Vec<usize> = (0..schema.dimensions.len()).collect();
-            if self.check_key(&o.key, Some(&key_ids.cur), &expected) {
+            if self.check_key(&o.key, true, &expected) {
                 let pairs: Vec<(&str, &str)> = o
                     .key
                     .iter()
@@ -901,15 +889,13 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             }
         } else {
             let expected = self.obs_dim_index;
-            self.check_key(&o.key, Some(&key_ids.cur), expected.as_slice());
+            self.check_key(&o.key, true, expected.as_slice());
         }
         // Measures.
         let required = self.mandatory_required();
         for (k, m) in schema.measures.iter().enumerate() {
             let id = m.spec.id.as_str();
-            let given = measure_ids
-                .position(k)
-                .and_then(|p| value_at(&o.measures, p));
+            let given = self.measure_ids.find(&o.measures, k);
             match given.filter(|v| !v.is_empty()) {
                 None => {
                     if m.usage == UsageStatus::Mandatory && required {
@@ -939,8 +925,8 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 }
             }
         }
-        for ((id, v), known) in o.measures.iter().zip(&measure_ids.cur) {
-            if known.is_none() {
+        for (pos, (id, v)) in o.measures.iter().enumerate() {
+            if self.measure_ids.cur.get(pos).is_some_and(Option::is_none) {
                 self.emit(
                     Rule::UnknownComponent,
                     Some(id),
@@ -950,11 +936,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             }
         }
         // Attributes.
-        self.check_attributes(
-            &o.attributes,
-            Some(&attr_ids.cur),
-            AttachmentLevel::Observation,
-        );
+        self.check_attributes(&o.attributes, true, AttachmentLevel::Observation);
         let found = &self.found;
         self.series_missing.retain(|i| !found.contains(i));
         self.dataset_missing.retain(|i| !found.contains(i));
@@ -1021,7 +1003,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         let mut n = 0;
         let mut spilled: Vec<(usize, &str)> = Vec::new();
         for &i in &self.obs_dims {
-            if let Some(v) = key_ids.position(i).and_then(|p| value_at(&o.key, p)) {
+            if let Some(v) = self.key_ids.find(&o.key, i) {
                 if n < inline.len() {
                     inline[n] = (i, v);
                     n += 1;
@@ -1043,20 +1025,14 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             self.series_label.as_deref(),
             self.period.as_deref(),
         );
-        let value = measure_ids
-            .position(0)
-            .and_then(|p| value_at(&o.measures, p));
+        let value = self.measure_ids.find(&o.measures, 0);
         let unit_mult = match self.unit_mult_index {
-            Some(u) => attr_ids
-                .position(u)
-                .and_then(|p| value_at(&o.attributes, p)),
+            Some(u) => self.attr_ids.find(&o.attributes, u),
             None => o.attributes.get("UNIT_MULT"),
         };
         self.ilms
             .obs(schema, obs_part, period, value, unit_mult, at);
-        self.key_ids = key_ids;
-        self.measure_ids = measure_ids;
-        self.attr_ids = attr_ids;
+
         self.flush_ilms();
         let f = self.inner.obs(o)?;
         Ok(self.flow(f))
