@@ -11,8 +11,8 @@
 //! The version check keeps one entry per (series key minus the classification
 //! dimension), under the same limit.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
@@ -135,7 +135,10 @@ pub(crate) struct Ilms {
     totals: Vec<Total>,
     /// The last series label and period a total took (totals share them).
     last_label: Option<Arc<str>>,
-    last_period: Option<Arc<str>>,
+    /// Periods of totals, shared (bounded by [`MAX_SHARED`]).
+    periods: HashSet<Arc<str>, Mix>,
+    /// Per dimension: its codes classified (bounded by [`MAX_SHARED`]).
+    classes: Vec<HashMap<Box<str>, Class, Mix>>,
     versions: HashMap<u64, (String, bool)>,
     limit_hit: bool,
     /// The totals the last observation set (their position is patched in once
@@ -203,7 +206,7 @@ struct Class {
     is_total: bool,
     is_part: bool,
     /// The classification (`ECO_ISIC4`; `SEX` for sex).
-    prefix: Box<str>,
+    prefix: Arc<str>,
     code: Arc<str>,
     /// The part's bit in [`Acc::sex_mask`].
     sex_bit: u8,
@@ -280,6 +283,22 @@ fn shared(cache: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
     }
 }
 
+/// How many periods, and codes per dimension, the ILMS checks remember.
+const MAX_SHARED: usize = 10_000;
+
+/// A shared copy of `text`, from `set` when there (else added while the set
+/// is small).
+fn intern(set: &mut HashSet<Arc<str>, Mix>, text: &str) -> Arc<str> {
+    if let Some(a) = set.get(text) {
+        return Arc::clone(a);
+    }
+    let a: Arc<str> = Arc::from(text);
+    if set.len() < MAX_SHARED {
+        set.insert(Arc::clone(&a));
+    }
+    a
+}
+
 /// A hash of `key` without dimension `skip` (and of `skip` itself).
 fn hash_pairs<'a>(skip: usize, key: impl Iterator<Item = (usize, &'a str)>, seed: Mix) -> u64 {
     let mut h = seed.build_hasher();
@@ -312,7 +331,8 @@ impl Ilms {
             groups: HashMap::default(),
             totals: Vec::new(),
             last_label: None,
-            last_period: None,
+            periods: HashSet::default(),
+            classes: Vec::new(),
             versions: HashMap::new(),
             limit_hit: false,
             pending: Vec::new(),
@@ -322,6 +342,23 @@ impl Ilms {
             source: None,
             out: Vec::new(),
         }
+    }
+
+    /// The classification of `code` of total dimension `d` (remembered: codes
+    /// repeat from series to series).
+    fn class_of(&mut self, schema: &Schema, d: usize, kind: Kind, code: &str) -> Class {
+        if self.classes.len() <= d {
+            self.classes.resize_with(d + 1, HashMap::default);
+        }
+        let known = &mut self.classes[d];
+        if let Some(c) = known.get(code) {
+            return c.clone();
+        }
+        let c = classify(schema, d, kind, code);
+        if known.len() < MAX_SHARED {
+            known.insert(code.into(), c.clone());
+        }
+        c
     }
 
     /// A dataset begins: decide which dimensions carry totals.
@@ -439,7 +476,7 @@ impl Ilms {
             let class = key
                 .iter()
                 .find(|(i, _)| *i == d)
-                .map(|&(_, code)| classify(schema, d, kind, code));
+                .map(|&(_, code)| self.class_of(schema, d, kind, code));
             let hash = hash_pairs(d, key.iter().copied(), self.seed);
             self.series_family.push(
                 class
@@ -497,7 +534,7 @@ impl Ilms {
                     let Some(&(_, code)) = obs_key.iter().find(|(i, _)| *i == d) else {
                         continue;
                     };
-                    computed = classify(schema, d, kind, code);
+                    computed = self.class_of(schema, d, kind, code);
                     let series = self.series_hash.get(ti).copied().unwrap_or_default();
                     (&computed, family_hash(series, &computed.prefix, self.seed))
                 }
@@ -555,7 +592,7 @@ impl Ilms {
                     code: Arc::clone(&class.code),
                     group: h,
                     series: label.map(|l| shared(&mut self.last_label, l)),
-                    period: at_period.map(|p| shared(&mut self.last_period, p)),
+                    period: at_period.map(|p| intern(&mut self.periods, p)),
                     dataset,
                     line: 0,
                     column: 0,
@@ -603,7 +640,7 @@ impl Ilms {
         self.limit_hit = false;
         self.pending.clear();
         self.last_label = None;
-        self.last_period = None;
+
         Closing {
             groups: std::mem::take(&mut self.groups),
             totals: std::mem::take(&mut self.totals).into_iter().enumerate(),
