@@ -164,15 +164,23 @@ fn is_decimal(v: &str) -> bool {
     digits
 }
 
+/// A decimal with an optional integer exponent, or `INF`, `-INF`, `+INF`,
+/// `NaN`; one pass over the mantissa.
 fn is_double(v: &str) -> bool {
-    if matches!(v, "INF" | "-INF" | "+INF" | "NaN") {
-        return true;
+    let b = v.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let (mut digits, mut dot) = (false, false);
+    while i < b.len() {
+        match b[i] {
+            b'0'..=b'9' => digits = true,
+            b'.' if !dot => dot = true,
+            // `e` is ASCII, so what follows starts a character.
+            b'e' | b'E' => return digits && is_integer(&v[i + 1..]),
+            _ => return matches!(v, "INF" | "-INF" | "+INF" | "NaN"),
+        }
+        i += 1;
     }
-    match v.bytes().position(|c| c == b'e' || c == b'E') {
-        // `e` is ASCII, so both sides are whole characters.
-        Some(i) => is_decimal(&v[..i]) && is_integer(&v[i + 1..]),
-        None => is_decimal(v),
-    }
+    digits
 }
 
 fn fits(v: &str, min: i128, max: i128) -> bool {
@@ -324,7 +332,7 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         // Every string of up to four characters over the interesting alphabet.
-        let alphabet = ["1", ".", "+", "-", "e", "E", "x"];
+        let alphabet = ["1", ".", "+", "-", "e", "E", "x", "N"];
         let mut layer = vec![String::new()];
         for _ in 0..4 {
             let mut next = Vec::new();

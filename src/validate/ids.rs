@@ -59,11 +59,6 @@ impl IdCache {
             .find(|(_, i)| **i == Some(index))
             .map(|((_, v), _)| v)
     }
-
-    /// The position of the first value that resolved to `index`.
-    pub fn position(&self, index: usize) -> Option<usize> {
-        self.cur.iter().position(|&i| i == Some(index))
-    }
 }
 
 #[cfg(test)]
@@ -92,7 +87,6 @@ mod tests {
                 assert_eq!(c.cur, want, "{layout:?}");
                 for (i, _) in ids.iter().enumerate() {
                     let first = want.iter().position(|&x| x == Some(i));
-                    assert_eq!(c.position(i), first, "{layout:?} {i}");
                     assert_eq!(c.find(&v, i), first.map(|_| "v"), "{layout:?} {i}");
                 }
             }

@@ -858,8 +858,16 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         let time_id = self
             .time_index
             .map(|t| schema.dimensions[t].spec.id.as_str());
-        let time_pos = self.time_index.and_then(|t| self.key_ids.position(t));
-        let period = self.time_index.and_then(|t| self.key_ids.find(&o.key, t));
+        let (time_pos, period) = match self.time_index {
+            Some(t) => o
+                .key
+                .iter()
+                .zip(&self.key_ids.cur)
+                .enumerate()
+                .find(|(_, (_, i))| **i == Some(t))
+                .map_or((None, None), |(p, ((_, v), _))| (Some(p), Some(v))),
+            None => (None, None),
+        };
         set_period(&mut self.period, period);
         if self.all_dims {
             self.series_key.clear();
@@ -893,9 +901,15 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         }
         // Measures.
         let required = self.mandatory_required();
+        // The primary measure's value (the ILMS checks read it too).
+        let primary = self.measure_ids.find(&o.measures, 0);
         for (k, m) in schema.measures.iter().enumerate() {
             let id = m.spec.id.as_str();
-            let given = self.measure_ids.find(&o.measures, k);
+            let given = if k == 0 {
+                primary
+            } else {
+                self.measure_ids.find(&o.measures, k)
+            };
             match given.filter(|v| !v.is_empty()) {
                 None => {
                     if m.usage == UsageStatus::Mandatory && required {
@@ -1025,7 +1039,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             self.series_label.as_deref(),
             self.period.as_deref(),
         );
-        let value = self.measure_ids.find(&o.measures, 0);
+        let value = primary;
         let unit_mult = match self.unit_mult_index {
             Some(u) => self.attr_ids.find(&o.attributes, u),
             None => o.attributes.get("UNIT_MULT"),
