@@ -5,13 +5,16 @@
 
 use crate::data::Values;
 
+/// An id met at a position and the index it resolved to.
+type Seen = Option<(String, Option<usize>)>;
+
 /// The indices of the ids of one kind of [`Values`] (an observation's key, its
 /// measures, its attributes).
 #[derive(Debug, Default)]
 pub(crate) struct IdCache {
     /// Per position: the last two ids met there and what they resolved to
     /// (two, so that an optional attribute coming and going does not thrash).
-    slots: Vec<[Option<(String, Option<usize>)>; 2]>,
+    slots: Vec<[Seen; 2]>,
     /// The indices of the values last resolved, by position.
     pub cur: Vec<Option<usize>>,
 }
