@@ -1021,6 +1021,53 @@ fn w701_sex_total() {
         .end()));
 }
 
+/// Totals are judged at the end of the dataset in the order they came; a
+/// repeated total replaces the earlier one of its group, in its own place.
+#[test]
+fn w701_totals_in_order_latest_total_wins() {
+    let r = run(Msg::new()
+        .series(&[])
+        .obs("2020", "100")
+        .obs("2021", "200")
+        .series(&[("SEX", "SEX_M")])
+        .obs("2020", "40")
+        .obs("2021", "50")
+        .series(&[("SEX", "SEX_F")])
+        .obs("2020", "50")
+        .obs("2021", "60")
+        .series(&[])
+        .obs("2020", "95")
+        .end());
+    let got: Vec<(Rule, u64, Option<String>)> = r
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule,
+                f.location.position.as_ref().map_or(0, |p| p.line),
+                f.location.period.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Rule::Duplicate, 13, Some("2020".to_owned())),
+            (Rule::IlmsSexTotal, 5, Some("2021".to_owned())),
+            (Rule::IlmsSexTotal, 13, Some("2020".to_owned())),
+        ]
+    );
+    assert!(
+        r.findings[2].message.contains("SEX_T = 95"),
+        "{:?}",
+        r.findings[2]
+    );
+    assert_eq!(
+        r.findings[1].location.series.as_deref(),
+        Some("PHL.A.MST_TEMP_NB.SEX_T.ECO_ISIC4_TOTAL")
+    );
+}
+
 #[test]
 fn w702_classification_total() {
     let eco = |total: &str, a: &str, b: Option<&str>| {

@@ -143,24 +143,44 @@ fn is_integer(v: &str) -> bool {
     !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// An optional sign, digits with at most one `.`, at least one digit. One pass
+/// over the bytes: every observation value goes through here.
 fn is_decimal(v: &str) -> bool {
-    let d = v.strip_prefix(['+', '-']).unwrap_or(v);
-    let (i, f) = d.split_once('.').unwrap_or((d, ""));
-    (!i.is_empty() || !f.is_empty())
-        && i.bytes().all(|b| b.is_ascii_digit())
-        && f.bytes().all(|b| b.is_ascii_digit())
-        && d != "."
+    let b = v.as_bytes();
+    let d = match b.first() {
+        Some(b'+' | b'-') => &b[1..],
+        _ => b,
+    };
+    let (mut digits, mut dot) = (false, false);
+    for &c in d {
+        if c.is_ascii_digit() {
+            digits = true;
+        } else if c == b'.' && !dot {
+            dot = true;
+        } else {
+            return false;
+        }
+    }
+    digits
 }
 
+/// A decimal with an optional integer exponent, or `INF`, `-INF`, `+INF`,
+/// `NaN`; one pass over the mantissa.
 fn is_double(v: &str) -> bool {
-    if matches!(v, "INF" | "-INF" | "+INF" | "NaN") {
-        return true;
+    let b = v.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let (mut digits, mut dot) = (false, false);
+    while i < b.len() {
+        match b[i] {
+            b'0'..=b'9' => digits = true,
+            b'.' if !dot => dot = true,
+            // `e` is ASCII, so what follows starts a character.
+            b'e' | b'E' => return digits && is_integer(&v[i + 1..]),
+            _ => return matches!(v, "INF" | "-INF" | "+INF" | "NaN"),
+        }
+        i += 1;
     }
-    let (m, e) = match v.split_once(['e', 'E']) {
-        Some((m, e)) => (m, Some(e)),
-        None => (v, None),
-    };
-    is_decimal(m) && e.is_none_or(is_integer)
+    digits
 }
 
 fn fits(v: &str, min: i128, max: i128) -> bool {
@@ -279,6 +299,55 @@ mod tests {
         assert!(type_error(DataType::GregorianYear, "2020-Q1").is_some());
         assert!(type_error(DataType::ReportingTimePeriod, "2020-Q1").is_none());
         assert!(type_error(DataType::String, "anything").is_none());
+    }
+
+    /// The one-pass number checks accept exactly what the plain definitions do.
+    #[test]
+    fn number_checks_match_their_definitions() {
+        fn decimal_def(v: &str) -> bool {
+            let d = v.strip_prefix(['+', '-']).unwrap_or(v);
+            let (i, f) = d.split_once('.').unwrap_or((d, ""));
+            (!i.is_empty() || !f.is_empty())
+                && i.bytes().all(|b| b.is_ascii_digit())
+                && f.bytes().all(|b| b.is_ascii_digit())
+                && d != "."
+        }
+        fn double_def(v: &str) -> bool {
+            if matches!(v, "INF" | "-INF" | "+INF" | "NaN") {
+                return true;
+            }
+            let (m, e) = match v.split_once(['e', 'E']) {
+                Some((m, e)) => (m, Some(e)),
+                None => (v, None),
+            };
+            decimal_def(m) && e.is_none_or(is_integer)
+        }
+        let mut inputs: Vec<String> = [
+            "", "+", "-", ".", "+.", "-.", "..", "1", "+1", "-1", "1.", ".1", "-.1", "+1.",
+            "1.2.3", "1..2", "12.345", "0", "00.00", "1e5", "1E5", "1e", "e5", "1e+5", "1e-5",
+            "1e5.0", "1.5e-3", "-1.5E+3", "1ee5", "1eE5", "INF", "-INF", "+INF", "NaN", "inf",
+            "nan", "+-1", "--1", " 1", "1 ", "1,5", "٣", "1é", "é", "1e٣", "0x10", "1_000", "१२",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every string of up to four characters over the interesting alphabet.
+        let alphabet = ["1", ".", "+", "-", "e", "E", "x", "N"];
+        let mut layer = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for s in &layer {
+                for c in alphabet {
+                    next.push(format!("{s}{c}"));
+                }
+            }
+            inputs.extend(next.iter().cloned());
+            layer = next;
+        }
+        for v in &inputs {
+            assert_eq!(is_decimal(v), decimal_def(v), "decimal {v:?}");
+            assert_eq!(is_double(v), double_def(v), "double {v:?}");
+        }
     }
 
     #[test]

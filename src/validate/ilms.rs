@@ -11,14 +11,15 @@
 //! The version check keeps one entry per (series key minus the classification
 //! dimension), under the same limit.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
 use crate::data::Position;
 
 use super::report::Location;
-use super::seen::Mix;
+use super::seen::{Mix, Prehashed};
 use super::{IlmsOptions, Options, Rule, Schema};
 
 /// A finding the ILMS checks raise: at the current event (`at: None`) or at a
@@ -38,35 +39,76 @@ enum Kind {
     Classification,
 }
 
-/// One open group: kept small (about 40 bytes in the map), with the total's
-/// details boxed and only when a total was seen.
+/// One open group: kept small (24 bytes in the map), its total's details kept
+/// apart (in [`Ilms::totals`]) and only once a total was seen.
 #[derive(Debug)]
 struct Acc {
     dim: u32,
     parts: u32,
     sex_mask: u8,
     sum: f64,
-    total: Option<Box<Total>>,
+    /// 1 + the index of the group's latest total in [`Ilms::totals`]; 0: none.
+    total: u32,
 }
 
 /// A group handed out for judgement at the end of a dataset.
 #[derive(Debug)]
-pub(crate) struct Group(Acc);
+pub(crate) struct Group {
+    dim: u32,
+    parts: u32,
+    sex_mask: u8,
+    sum: f64,
+    total: Total,
+}
 
 /// The total of a group and where it was (the source name is kept once, in
-/// [`Ilms`]).
+/// [`Ilms`]; the series label and period are shared between the totals that
+/// have the same).
 #[derive(Debug)]
 struct Total {
     value: f64,
-    code: Box<str>,
-    seq: u64,
-    series: Option<Box<str>>,
-    period: Option<Box<str>>,
+    code: Arc<str>,
+    /// The group (its key in [`Ilms::groups`]).
+    group: u64,
+    series: Option<Arc<str>>,
+    period: Option<Arc<str>>,
     dataset: Option<u64>,
     line: u64,
     column: u64,
     record: u64,
     positioned: bool,
+}
+
+/// The groups of a finished dataset, handed out one by one in the order their
+/// totals came (see [`Ilms::end_dataset`]).
+pub(crate) struct Closing {
+    groups: HashMap<u64, Acc, Prehashed>,
+    totals: std::iter::Enumerate<std::vec::IntoIter<Total>>,
+}
+
+impl Iterator for Closing {
+    type Item = Group;
+
+    fn next(&mut self) -> Option<Group> {
+        for (i, total) in self.totals.by_ref() {
+            // A total superseded by a later one of its group is skipped (the
+            // group is judged with the latest, in that one's place).
+            let Some(acc) = self.groups.get(&total.group) else {
+                continue;
+            };
+            if acc.total as usize != i + 1 || acc.parts == 0 {
+                continue;
+            }
+            return Some(Group {
+                dim: acc.dim,
+                parts: acc.parts,
+                sex_mask: acc.sex_mask,
+                sum: acc.sum,
+                total,
+            });
+        }
+        None
+    }
 }
 
 /// The state of the ILMS checks over one message.
@@ -81,20 +123,31 @@ pub(crate) struct Ilms {
     limit_on: bool,
     total_dims: Vec<(usize, Kind)>,
     /// Per total dimension: its code's classification when the series key
-    /// holds it, and a hash of the series key without it.
+    /// holds it, a hash of the series key without it, and (with the
+    /// classification) the hash of the part of the group key the series fixes.
     series_class: Vec<Option<Class>>,
     series_hash: Vec<u64>,
+    series_family: Vec<Option<u64>>,
     seed: Mix,
-    groups: HashMap<u64, Acc, Mix>,
+    /// The open groups by a hash of their key (already a seeded hash).
+    groups: HashMap<u64, Acc, Prehashed>,
+    /// The totals seen, in the order they came.
+    totals: Vec<Total>,
+    /// The last series label and period a total took (totals share them).
+    last_label: Option<Arc<str>>,
+    /// Periods of totals, shared (bounded by [`MAX_SHARED`]).
+    periods: HashSet<Arc<str>, Mix>,
+    /// Per dimension: its codes classified (bounded by [`MAX_SHARED`]).
+    classes: Vec<HashMap<Box<str>, Class, Mix>>,
     versions: HashMap<u64, (String, bool)>,
     limit_hit: bool,
-    seq: u64,
-    /// The groups whose total the last observation set (its position is patched
-    /// in once the reader reports it).
-    pending: Vec<u64>,
+    /// The totals the last observation set (their position is patched in once
+    /// the reader reports it), as indices in `totals`.
+    pending: Vec<usize>,
     unit: Option<&'static str>,
     dataset_unit_mult: Option<String>,
-    candidates: HashMap<(usize, String), u32>,
+    /// (dimension, classification) → how many first-level codes it has.
+    candidates: Vec<(usize, Box<str>, u32)>,
     /// The input's name, for the positions of totals.
     source: Option<String>,
     pub out: Vec<IlmsFinding>,
@@ -153,8 +206,8 @@ struct Class {
     is_total: bool,
     is_part: bool,
     /// The classification (`ECO_ISIC4`; `SEX` for sex).
-    prefix: Box<str>,
-    code: Box<str>,
+    prefix: Arc<str>,
+    code: Arc<str>,
     /// The part's bit in [`Acc::sex_mask`].
     sex_bit: u8,
 }
@@ -186,6 +239,66 @@ fn classify(schema: &Schema, d: usize, kind: Kind, code: &str) -> Class {
     }
 }
 
+/// The hash of the part of a group's key that the series key and the code of
+/// the total dimension fix: `series` (see [`hash_pairs`]) and the classification.
+fn family_hash(series: u64, prefix: &str, seed: Mix) -> u64 {
+    let mut h = seed.build_hasher();
+    h.write_u64(series);
+    h.write(prefix.as_bytes());
+    h.finish()
+}
+
+/// The hash of the part of a group's key that the observation adds: its key
+/// pairs (dimension index, value) other than dimension `skip`, and the period.
+fn obs_hash(obs_key: &[(usize, &str)], skip: usize, period: &str, seed: Mix) -> u64 {
+    let mut h = seed.build_hasher();
+    for &(i, v) in obs_key {
+        if i != skip {
+            h.write_usize(i);
+            h.write(v.as_bytes());
+        }
+    }
+    h.write_u64(u64::MAX);
+    h.write(period.as_bytes());
+    h.finish()
+}
+
+/// The group key: the two halves combined.
+fn group_hash(family: u64, obs: u64, seed: Mix) -> u64 {
+    let mut h = seed.build_hasher();
+    h.write_u64(family);
+    h.write_u64(obs);
+    h.finish()
+}
+
+/// `cache` when it holds `text`, else a new shared copy (kept in `cache`).
+fn shared(cache: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
+    match cache {
+        Some(c) if **c == *text => Arc::clone(c),
+        _ => {
+            let a: Arc<str> = Arc::from(text);
+            *cache = Some(Arc::clone(&a));
+            a
+        }
+    }
+}
+
+/// How many periods, and codes per dimension, the ILMS checks remember.
+const MAX_SHARED: usize = 10_000;
+
+/// A shared copy of `text`, from `set` when there (else added while the set
+/// is small).
+fn intern(set: &mut HashSet<Arc<str>, Mix>, text: &str) -> Arc<str> {
+    if let Some(a) = set.get(text) {
+        return Arc::clone(a);
+    }
+    let a: Arc<str> = Arc::from(text);
+    if set.len() < MAX_SHARED {
+        set.insert(Arc::clone(&a));
+    }
+    a
+}
+
 /// A hash of `key` without dimension `skip` (and of `skip` itself).
 fn hash_pairs<'a>(skip: usize, key: impl Iterator<Item = (usize, &'a str)>, seed: Mix) -> u64 {
     let mut h = seed.build_hasher();
@@ -213,18 +326,39 @@ impl Ilms {
             total_dims: Vec::new(),
             series_class: Vec::new(),
             series_hash: Vec::new(),
+            series_family: Vec::new(),
             seed: Mix::default(),
             groups: HashMap::default(),
+            totals: Vec::new(),
+            last_label: None,
+            periods: HashSet::default(),
+            classes: Vec::new(),
             versions: HashMap::new(),
             limit_hit: false,
-            seq: 0,
             pending: Vec::new(),
             unit: None,
             dataset_unit_mult: None,
-            candidates: HashMap::new(),
+            candidates: Vec::new(),
             source: None,
             out: Vec::new(),
         }
+    }
+
+    /// The classification of `code` of total dimension `d` (remembered: codes
+    /// repeat from series to series).
+    fn class_of(&mut self, schema: &Schema, d: usize, kind: Kind, code: &str) -> Class {
+        if self.classes.len() <= d {
+            self.classes.resize_with(d + 1, HashMap::default);
+        }
+        let known = &mut self.classes[d];
+        if let Some(c) = known.get(code) {
+            return c.clone();
+        }
+        let c = classify(schema, d, kind, code);
+        if known.len() < MAX_SHARED {
+            known.insert(code.into(), c.clone());
+        }
+        c
     }
 
     /// A dataset begins: decide which dimensions carry totals.
@@ -241,6 +375,7 @@ impl Ilms {
         }
         self.series_class.clear();
         self.series_hash.clear();
+        self.series_family.clear();
         self.limit_hit = false;
         // The unit comes from each series' MEASURE: a dataset-level UNIT_MULT is
         // checked against it series by series.
@@ -335,21 +470,28 @@ impl Ilms {
     pub fn series_totals(&mut self, schema: &Schema, key: &[(usize, &str)]) {
         self.series_class.clear();
         self.series_hash.clear();
+        self.series_family.clear();
         for ti in 0..self.total_dims.len() {
             let (d, kind) = self.total_dims[ti];
             let class = key
                 .iter()
                 .find(|(i, _)| *i == d)
-                .map(|&(_, code)| classify(schema, d, kind, code));
+                .map(|&(_, code)| self.class_of(schema, d, kind, code));
+            let hash = hash_pairs(d, key.iter().copied(), self.seed);
+            self.series_family.push(
+                class
+                    .as_ref()
+                    .map(|c| family_hash(hash, &c.prefix, self.seed)),
+            );
             self.series_class.push(class);
-            self.series_hash
-                .push(hash_pairs(d, key.iter().copied(), self.seed));
+            self.series_hash.push(hash);
         }
     }
 
     /// An observation: `obs_key` holds the (dimension index, value) pairs of its
     /// key that the series key (see [`Ilms::series_totals`]) lacks; `period` and
-    /// `value` are its period and primary measure value.
+    /// `value` are its period and primary measure value; `at` says where it is
+    /// in the data (dataset, series label, period), for the totals.
     #[allow(clippy::too_many_arguments)]
     pub fn obs(
         &mut self,
@@ -358,13 +500,13 @@ impl Ilms {
         period: Option<&str>,
         value: Option<&str>,
         unit_mult: Option<&str>,
-        here: impl Fn() -> Location,
+        at: (Option<u64>, Option<&str>, Option<&str>),
     ) {
         self.pending.clear();
         if let Some(u) = unit_mult {
             self.check_unit_mult(u);
         }
-        let Some(x) = value.and_then(|v| v.trim().parse::<f64>().ok()) else {
+        let Some(x) = value.and_then(parse_number) else {
             return;
         };
         if !x.is_finite() {
@@ -380,37 +522,34 @@ impl Ilms {
             });
         }
         let period = period.unwrap_or("");
+        // The observation's half of the group key, shared by the total
+        // dimensions its key does not hold.
+        let mut common: Option<u64> = None;
         for ti in 0..self.total_dims.len() {
             let (d, kind) = self.total_dims[ti];
             let computed;
-            let class = match self.series_class.get(ti) {
-                Some(Some(c)) => c,
+            let (class, family) = match (self.series_class.get(ti), self.series_family.get(ti)) {
+                (Some(Some(c)), Some(Some(f))) => (c, *f),
                 _ => {
                     let Some(&(_, code)) = obs_key.iter().find(|(i, _)| *i == d) else {
                         continue;
                     };
-                    computed = classify(schema, d, kind, code);
-                    &computed
+                    computed = self.class_of(schema, d, kind, code);
+                    let series = self.series_hash.get(ti).copied().unwrap_or_default();
+                    (&computed, family_hash(series, &computed.prefix, self.seed))
                 }
             };
             if !class.is_total && !class.is_part {
                 continue;
             }
             // The group: this dimension's classification, the rest of the key
-            // (series part hashed once per series), and the period.
-            let mut h = self.seed.build_hasher();
-            h.write_u64(self.series_hash.get(ti).copied().unwrap_or_default());
-            for &(i, v) in obs_key {
-                if i != d {
-                    h.write_usize(i);
-                    h.write(v.as_bytes());
-                }
-            }
-            h.write_u8(0xFF);
-            h.write(period.as_bytes());
-            h.write_u8(0xFF);
-            h.write(class.prefix.as_bytes());
-            let h = h.finish();
+            // and the period.
+            let own = if obs_key.iter().any(|(i, _)| *i == d) {
+                obs_hash(obs_key, d, period, self.seed)
+            } else {
+                *common.get_or_insert_with(|| obs_hash(obs_key, usize::MAX, period, self.seed))
+            };
+            let h = group_hash(family, own, self.seed);
             let full = self.groups.len() >= self.opts.max_groups;
             let acc = match self.groups.entry(h) {
                 Entry::Occupied(e) => e.into_mut(),
@@ -433,7 +572,7 @@ impl Ilms {
                     }
                     e.insert(Acc {
                         dim: d as u32,
-                        total: None,
+                        total: 0,
                         sum: 0.0,
                         parts: 0,
                         sex_mask: 0,
@@ -441,21 +580,26 @@ impl Ilms {
                 }
             };
             if class.is_total {
-                self.seq += 1;
-                let at = here();
-                acc.total = Some(Box::new(Total {
+                // Past 4 billion totals (more than memory holds) a group keeps
+                // its earlier total.
+                let Ok(n) = u32::try_from(self.totals.len() + 1) else {
+                    continue;
+                };
+                acc.total = n;
+                let (dataset, label, at_period) = at;
+                self.totals.push(Total {
                     value: x,
-                    code: class.code.clone(),
-                    seq: self.seq,
-                    series: at.series.map(String::into_boxed_str),
-                    period: at.period.map(String::into_boxed_str),
-                    dataset: at.dataset,
+                    code: Arc::clone(&class.code),
+                    group: h,
+                    series: label.map(|l| shared(&mut self.last_label, l)),
+                    period: at_period.map(|p| intern(&mut self.periods, p)),
+                    dataset,
                     line: 0,
                     column: 0,
                     record: 0,
                     positioned: false,
-                }));
-                self.pending.push(h);
+                });
+                self.pending.push(self.totals.len() - 1);
             } else {
                 acc.sum += x;
                 acc.parts += 1;
@@ -479,8 +623,8 @@ impl Ilms {
         if self.source.as_deref() != Some(pos.source.as_str()) {
             self.source = Some(pos.source.clone());
         }
-        for h in self.pending.drain(..) {
-            if let Some(t) = self.groups.get_mut(&h).and_then(|acc| acc.total.as_mut()) {
+        for i in self.pending.drain(..) {
+            if let Some(t) = self.totals.get_mut(i) {
                 t.line = pos.line;
                 t.column = pos.column;
                 t.record = pos.record;
@@ -489,18 +633,18 @@ impl Ilms {
         }
     }
 
-    /// The dataset ends: the groups to judge, in the order their totals came.
-    /// Judge them one by one with [`Ilms::judge`] so that only one message is
-    /// built at a time.
-    pub fn end_dataset(&mut self) -> Vec<Group> {
-        let mut groups: Vec<Group> = std::mem::take(&mut self.groups)
-            .into_values()
-            .filter(|acc| acc.parts > 0 && acc.total.is_some())
-            .map(Group)
-            .collect();
-        groups.sort_by_key(|g| g.0.total.as_ref().map_or(0, |t| t.seq));
+    /// The dataset ends: the groups to judge (those with a total and parts),
+    /// in the order their totals came. Judge them one by one with
+    /// [`Ilms::judge`] so that only one message is built at a time.
+    pub fn end_dataset(&mut self) -> Closing {
         self.limit_hit = false;
-        groups
+        self.pending.clear();
+        self.last_label = None;
+
+        Closing {
+            groups: std::mem::take(&mut self.groups),
+            totals: std::mem::take(&mut self.totals).into_iter().enumerate(),
+        }
     }
 
     /// The warning a group deserves, if any.
@@ -512,8 +656,8 @@ impl Ilms {
         group: Group,
         keep: impl Fn(Rule) -> bool,
     ) -> Option<IlmsFinding> {
-        let acc = group.0;
-        let t = acc.total?;
+        let acc = group;
+        let t = acc.total;
         let (total, dim) = (t.value, acc.dim as usize);
         let tol = (self.opts.absolute_tolerance * acc.parts as f64)
             .max(self.opts.relative_tolerance * total.abs());
@@ -580,14 +724,18 @@ impl Ilms {
             at: Some(Location {
                 position,
                 dataset: t.dataset,
-                series: t.series.map(String::from),
-                period: t.period.map(String::from),
+                series: t.series.as_deref().map(str::to_owned),
+                period: t.period.as_deref().map(str::to_owned),
             }),
         })
     }
 
     fn candidate_parts(&mut self, schema: &Schema, dim: usize, prefix: &str) -> u32 {
-        if let Some(n) = self.candidates.get(&(dim, prefix.to_owned())) {
+        if let Some((_, _, n)) = self
+            .candidates
+            .iter()
+            .find(|(d, p, _)| *d == dim && **p == *prefix)
+        {
             return *n;
         }
         let spec = &schema.dimensions[dim].spec;
@@ -599,7 +747,7 @@ impl Ilms {
                     .count() as u32
             })
             .unwrap_or(u32::MAX);
-        self.candidates.insert((dim, prefix.to_owned()), n);
+        self.candidates.push((dim, prefix.into(), n));
         n
     }
 }
@@ -616,6 +764,45 @@ fn is_part(spec: &super::ComponentSpec, code: &str) -> bool {
             .is_none_or(|p| spec.totals.contains(p) || version_prefix(p) == p)
 }
 
+/// `text.trim().parse::<f64>()`, without the general parser for the usual
+/// plain decimals (`12345.678`): up to 15 significant digits and 22 decimals
+/// make an exact integer divided by an exact power of ten, which IEEE division
+/// rounds correctly, as the general parser does.
+fn parse_number(text: &str) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let b = text.as_bytes();
+    let (negative, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut mantissa: u64 = 0;
+    let (mut count, mut decimals, mut dot) = (0usize, 0usize, false);
+    for &c in digits {
+        if c.is_ascii_digit() {
+            count += 1;
+            if count > 15 {
+                return text.trim().parse().ok();
+            }
+            mantissa = mantissa * 10 + u64::from(c - b'0');
+            decimals += usize::from(dot);
+        } else if c == b'.' && !dot {
+            dot = true;
+        } else {
+            return text.trim().parse().ok();
+        }
+    }
+    if count == 0 || decimals >= POW10.len() {
+        return text.trim().parse().ok();
+    }
+    // Below 10^15 < 2^53: exact as a double.
+    let x = mantissa as f64 / POW10[decimals];
+    Some(if negative { -x } else { x })
+}
+
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
@@ -623,6 +810,79 @@ fn round(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plain-decimal fast path gives the very double the general parser does.
+    #[test]
+    fn numbers_parse_as_the_standard_parser_does() {
+        let mut inputs: Vec<String> = [
+            "0",
+            "-0",
+            "+0",
+            "0.0",
+            "-0.0",
+            ".5",
+            "5.",
+            "-.5",
+            ".",
+            "-",
+            "+",
+            "",
+            " 1",
+            "1 ",
+            "1e3",
+            "1E-3",
+            "inf",
+            "NaN",
+            "-inf",
+            "1.2.3",
+            "1..2",
+            "0.1",
+            "0.2",
+            "0.3",
+            "123456789012345",
+            "1234567890123456",
+            "12345678901234567890",
+            "0.000000000000001",
+            "1.0000000000000000000001",
+            "0.0000000000000000000001",
+            "0.00000000000000000000001",
+            "999999999999999",
+            "999999999999999.9",
+            "526.300",
+            "8534.352",
+            "12069.490",
+            "-15931.856",
+            "+305.395",
+            "1_0",
+            "0x10",
+            "٣",
+            "1,5",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // A spread of values with every number of decimals.
+        let mut seed = 0x1234_5678_9abc_def0u64;
+        for _ in 0..20_000 {
+            seed = super::super::seen::fmix(seed);
+            let digits = (seed % 16) as usize + 1;
+            let int = seed >> 8;
+            let text = format!("{:0width$}", int % 10u64.pow(digits as u32), width = digits);
+            let dot = ((seed >> 4) % (digits as u64 + 1)) as usize;
+            let sign = ["", "-", "+"][((seed >> 40) % 3) as usize];
+            inputs.push(format!("{sign}{}.{}", &text[..dot], &text[dot..]));
+            inputs.push(format!("{sign}{text}"));
+        }
+        for s in &inputs {
+            let want = s.trim().parse::<f64>().ok();
+            let got = parse_number(s);
+            assert_eq!(
+                got.map(f64::to_bits),
+                want.map(f64::to_bits),
+                "{s:?}: {got:?} vs {want:?}"
+            );
+        }
+    }
 
     #[test]
     fn prefixes_and_versions() {

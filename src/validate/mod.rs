@@ -11,6 +11,7 @@
 //! `docs/validation-rules.md`.
 
 mod format;
+mod ids;
 mod ilms;
 mod options;
 pub mod render;

@@ -14,8 +14,8 @@ pub struct IlmsOptions {
     pub absolute_tolerance: f64,
     /// At most this many open groups (series key minus one dimension, and
     /// period) per dataset; beyond it the total checks stop with `W706`. A group
-    /// costs about 50 bytes, plus about 150 once its total is seen, so the default
-    /// bounds them near 20 MB.
+    /// costs about 30 bytes, plus about 100 once its total is seen, so the default
+    /// bounds them near 15 MB.
     pub max_groups: usize,
 }
 

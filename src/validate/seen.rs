@@ -93,6 +93,7 @@ const FEW: usize = 32;
 /// The period codes of one series.
 #[derive(Debug)]
 enum Periods {
+    /// In ascending order.
     Few(Vec<u32>),
     Many(HashSet<u32, Mix>),
 }
@@ -101,10 +102,15 @@ impl Periods {
     fn insert(&mut self, code: u32) -> bool {
         match self {
             Periods::Few(list) => {
-                if list.contains(&code) {
-                    return false;
+                // Kept sorted: periods usually come in order, so most are
+                // appended after one comparison.
+                match list.last() {
+                    Some(&last) if last >= code => match list.binary_search(&code) {
+                        Ok(_) => return false,
+                        Err(at) => list.insert(at, code),
+                    },
+                    _ => list.push(code),
                 }
-                list.push(code);
                 if list.len() > FEW {
                     *self = Periods::Many(list.iter().copied().collect());
                 }
@@ -236,6 +242,38 @@ impl Hasher for MixHasher {
     }
 }
 
+/// For maps keyed by a [`Mix`] hash already: the key is its own hash.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Prehashed;
+
+impl BuildHasher for Prehashed {
+    type Hasher = PrehashedHasher;
+    fn build_hasher(&self) -> PrehashedHasher {
+        PrehashedHasher(0)
+    }
+}
+
+/// The hasher [`Prehashed`] builds: passes a `u64` through (anything else is
+/// mixed in, though only `u64` keys are meant).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PrehashedHasher(u64);
+
+impl Hasher for PrehashedHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = fmix(self.0 ^ u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 ^= x;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +340,22 @@ mod tests {
         assert!(!s.insert(a, t("2020"), [("X", "1")].into_iter()));
         assert!(s.insert(a, None, std::iter::empty()));
         assert!(!s.insert(a, None, std::iter::empty()));
+        // Periods out of order, in a short series (kept sorted).
+        let d = s.series([("SEX", "SEX_F")].into_iter());
+        for (y, new) in [
+            ("2003", true),
+            ("2001", true),
+            ("2002", true),
+            ("2001", false),
+            ("2000", true),
+            ("2003", false),
+            ("2004", true),
+            ("2000", false),
+            ("2002", false),
+            ("2004", false),
+        ] {
+            assert_eq!(s.insert(d, t(y), std::iter::empty()), new, "{y}");
+        }
         // A long series (kept in a hash set past 32 periods) still catches repeats.
         let years: Vec<String> = (1900..2000).map(|y| y.to_string()).collect();
         for y in &years {

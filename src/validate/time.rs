@@ -271,6 +271,52 @@ fn span_of_months(year: i64, first_month: u32, months: i64) -> (i64, i64) {
 impl TimePeriod {
     /// Parses any `TIME_PERIOD` form; the error says what is wrong.
     pub fn parse(text: &str) -> Result<TimePeriod, PeriodError> {
+        match Self::parse_common(text) {
+            Some(p) => Ok(p),
+            None => Self::parse_any(text),
+        }
+    }
+
+    /// The forms most data uses (`2020`, `2020-07`), valid ones only, without
+    /// the general parser's splitting and trimming: validation parses every
+    /// observation's period. `None` sends the text to [`TimePeriod::parse_any`],
+    /// which gives the same answer for everything accepted here.
+    fn parse_common(text: &str) -> Option<TimePeriod> {
+        let b = text.as_bytes();
+        let digit = |i: usize| b[i].wrapping_sub(b'0');
+        if b.len() < 4 || !b[..4].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let year = i64::from(digit(0)) * 1000
+            + i64::from(digit(1)) * 100
+            + i64::from(digit(2)) * 10
+            + i64::from(digit(3));
+        match b.len() {
+            4 => Some(TimePeriod {
+                kind: PeriodKind::Year,
+                start: day_number(year, 1, 1),
+                end: day_number(year, 12, 31),
+                frequency: Some('A'),
+            }),
+            7 if b[4] == b'-' && b[5].is_ascii_digit() && b[6].is_ascii_digit() => {
+                let m = u32::from(digit(5)) * 10 + u32::from(digit(6));
+                if !(1..=12).contains(&m) {
+                    return None;
+                }
+                let (start, end) = span_of_months(year, m, 1);
+                Some(TimePeriod {
+                    kind: PeriodKind::YearMonth,
+                    start,
+                    end,
+                    frequency: Some('M'),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Parses any form (the general path of [`TimePeriod::parse`]).
+    fn parse_any(text: &str) -> Result<TimePeriod, PeriodError> {
         let s = text.trim();
         if s.is_empty() {
             return err("the period is empty");
@@ -610,6 +656,58 @@ mod tests {
             TimePeriod::parse("0000-02-29").is_ok(),
             "year 0 is a leap year"
         );
+    }
+
+    /// The fast path agrees with the general parser wherever it answers.
+    #[test]
+    fn common_forms_agree_with_the_general_parser() {
+        let mut inputs: Vec<String> = (0..10_000).map(|y| format!("{y:04}")).collect();
+        for y in [0, 1, 1600, 1900, 1999, 2000, 2020, 2021, 2100, 9999] {
+            for m in 0..=13 {
+                inputs.push(format!("{y:04}-{m:02}"));
+            }
+        }
+        for s in [
+            "2020",
+            " 2020",
+            "2020 ",
+            "202",
+            "20201",
+            "2020-1",
+            "2020-001",
+            "2020-00",
+            "2020-13",
+            "2020-99",
+            "2020-1a",
+            "2020-a1",
+            "2020/07",
+            "2020-Q1",
+            "2020-07-15",
+            "2020Z",
+            "2020-07Z",
+            "2020-07+01:00",
+            "２０２０",
+            "202a",
+            "-2020",
+            "+2020",
+            "",
+            "2020-M07",
+            "2020-W01",
+            "2020-D001",
+            "2020-01-01/P1Y",
+        ] {
+            inputs.push(s.to_owned());
+        }
+        let mut fast = 0;
+        for s in &inputs {
+            if let Some(p) = TimePeriod::parse_common(s) {
+                fast += 1;
+                assert_eq!(Ok(p), TimePeriod::parse_any(s), "{s:?}");
+            }
+            assert_eq!(TimePeriod::parse(s), TimePeriod::parse_any(s), "{s:?}");
+        }
+        // Every year and every valid year-month took the fast path.
+        assert_eq!(fast, 10_000 + 10 * 12 + 1);
     }
 
     #[test]

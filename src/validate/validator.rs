@@ -7,6 +7,7 @@ use crate::data::{
 };
 use crate::model::{ArtefactRef, AttachmentLevel, DimensionKind, UsageStatus};
 
+use super::ids::IdCache;
 use super::ilms::Ilms;
 use super::report::{Finding, Location, Report};
 use super::seen::Seen;
@@ -67,6 +68,13 @@ pub struct Validator<'s, S = CountSink> {
     obs_mandatory: Vec<usize>,
     /// Index of the dimension at observation level, when it is one dimension.
     obs_dim_index: Option<usize>,
+    /// The schema indices of the components of an observation's key, measures
+    /// and attributes (resolved once per layout, not per observation).
+    key_ids: IdCache,
+    measure_ids: IdCache,
+    attr_ids: IdCache,
+    /// Index of the UNIT_MULT attribute (the ILMS checks read it).
+    unit_mult_index: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -129,6 +137,10 @@ impl<'s, S: DataSink> Validator<'s, S> {
             levels: Vec::new(),
             obs_mandatory: Vec::new(),
             obs_dim_index: None,
+            key_ids: IdCache::default(),
+            measure_ids: IdCache::default(),
+            attr_ids: IdCache::default(),
+            unit_mult_index: schema.attribute_index("UNIT_MULT"),
         }
     }
 
@@ -445,13 +457,17 @@ impl<'s, S: DataSink> Validator<'s, S> {
         true
     }
 
-    /// Checks the attributes given at `level`; leaves the indices of those
-    /// found in `self.found`.
-    fn check_attributes(&mut self, attrs: &Values, level: AttachmentLevel) {
+    /// Checks the attributes given at `level` (`cached`: their indices are in
+    /// `attr_ids`); leaves the indices of those found in `self.found`.
+    fn check_attributes(&mut self, attrs: &Values, cached: bool, level: AttachmentLevel) {
         let mut found = std::mem::take(&mut self.found);
         found.clear();
-        for (id, v) in attrs.iter() {
-            let Some(idx) = self.schema.attribute_index(id) else {
+        for (pos, (id, v)) in attrs.iter().enumerate() {
+            let index = match self.attr_ids.cur.get(pos).filter(|_| cached) {
+                Some(&i) => i,
+                None => self.schema.attribute_index(id),
+            };
+            let Some(idx) = index else {
                 self.emit(
                     Rule::UnknownComponent,
                     Some(id),
@@ -578,13 +594,18 @@ impl<'s, S: DataSink> Validator<'s, S> {
     }
 
     /// Checks key values (dimension id, value) that must cover `expected`
-    /// dimensions; returns the indexed values and whether all were good.
-    fn check_key(&mut self, key: &Values, expected: &[usize]) -> bool {
+    /// dimensions (`cached`: their indices are in `key_ids`); returns
+    /// whether all were good.
+    fn check_key(&mut self, key: &Values, cached: bool, expected: &[usize]) -> bool {
         let mut ok = true;
         let mut scratch = std::mem::take(&mut self.dims_scratch);
         scratch.clear();
         for (pos, (id, v)) in key.iter().enumerate() {
-            match self.schema.dimension_index(id) {
+            let index = match self.key_ids.cur.get(pos).filter(|_| cached) {
+                Some(&i) => i,
+                None => self.schema.dimension_index(id),
+            };
+            match index {
                 Some(i) => scratch.push((i, pos)),
                 None => {
                     ok = false;
@@ -612,9 +633,16 @@ impl<'s, S: DataSink> Validator<'s, S> {
                 );
             }
         }
-        for &(i, pos) in &scratch {
-            if let Some((_, v)) = key.iter().nth(pos) {
+        if let [(i, 0)] = scratch[..] {
+            // The usual observation key: the period alone.
+            if let Some((_, v)) = key.iter().next() {
                 ok &= self.check_dimension_value(i, v);
+            }
+        } else {
+            for &(i, pos) in &scratch {
+                if let Some((_, v)) = key.iter().nth(pos) {
+                    ok &= self.check_dimension_value(i, v);
+                }
             }
         }
         self.dims_scratch = scratch;
@@ -727,7 +755,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         {
             self.check_structure(s, "dataset");
         }
-        self.check_attributes(&d.attributes, AttachmentLevel::DataSet);
+        self.check_attributes(&d.attributes, false, AttachmentLevel::DataSet);
         self.dataset_missing = self.mandatory_at(AttachmentLevel::DataSet);
         let found = &self.found;
         self.dataset_missing.retain(|i| !found.contains(i));
@@ -755,8 +783,8 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 ),
             );
         }
-        self.check_key(&g.key, &[]);
-        self.check_attributes(&g.attributes, AttachmentLevel::Group);
+        self.check_key(&g.key, false, &[]);
+        self.check_attributes(&g.attributes, false, AttachmentLevel::Group);
         let f = self.inner.group(g)?;
         Ok(self.flow(f))
     }
@@ -780,13 +808,13 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         self.series_label = Some(label);
         self.freq = s.key.get("FREQ").map(str::to_owned);
         let expected = self.series_dims();
-        let ok = self.check_key(&s.key, &expected);
+        let ok = self.check_key(&s.key, false, &expected);
         if ok {
             let pairs: Vec<(&str, &str)> = s.key.iter().collect();
             self.check_combination(&pairs);
         }
         self.dup_series = None;
-        self.check_attributes(&s.attributes, AttachmentLevel::Series);
+        self.check_attributes(&s.attributes, false, AttachmentLevel::Series);
         let found = &self.found;
         self.dataset_missing.retain(|i| !found.contains(i));
         self.series_missing = self.mandatory_at(AttachmentLevel::Series);
@@ -819,10 +847,27 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
 
     fn obs(&mut self, o: &Obs) -> Result<Flow, S::Error> {
         let schema = self.schema;
+        // Component ids to indices, once per layout.
+        self.key_ids
+            .resolve(&o.key, |id| schema.dimension_index(id));
+        self.measure_ids.resolve(&o.measures, |id| {
+            schema.measures.iter().position(|m| m.spec.id == id)
+        });
+        self.attr_ids
+            .resolve(&o.attributes, |id| schema.attribute_index(id));
         let time_id = self
             .time_index
             .map(|t| schema.dimensions[t].spec.id.as_str());
-        let period = time_id.and_then(|t| o.key.get(t));
+        let (time_pos, period) = match self.time_index {
+            Some(t) => o
+                .key
+                .iter()
+                .zip(&self.key_ids.cur)
+                .enumerate()
+                .find(|(_, (_, i))| **i == Some(t))
+                .map_or((None, None), |(p, ((_, v), _))| (Some(p), Some(v))),
+            None => (None, None),
+        };
         set_period(&mut self.period, period);
         if self.all_dims {
             self.series_key.clear();
@@ -842,7 +887,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             }
             self.series_label = Some(label);
             let expected: Vec<usize> = (0..schema.dimensions.len()).collect();
-            if self.check_key(&o.key, &expected) {
+            if self.check_key(&o.key, true, &expected) {
                 let pairs: Vec<(&str, &str)> = o
                     .key
                     .iter()
@@ -852,13 +897,20 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             }
         } else {
             let expected = self.obs_dim_index;
-            self.check_key(&o.key, expected.as_slice());
+            self.check_key(&o.key, true, expected.as_slice());
         }
         // Measures.
         let required = self.mandatory_required();
-        for m in &schema.measures {
+        // The primary measure's value (the ILMS checks read it too).
+        let primary = self.measure_ids.find(&o.measures, 0);
+        for (k, m) in schema.measures.iter().enumerate() {
             let id = m.spec.id.as_str();
-            match o.measures.get(id).filter(|v| !v.is_empty()) {
+            let given = if k == 0 {
+                primary
+            } else {
+                self.measure_ids.find(&o.measures, k)
+            };
+            match given.filter(|v| !v.is_empty()) {
                 None => {
                     if m.usage == UsageStatus::Mandatory && required {
                         self.emit(
@@ -887,8 +939,8 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 }
             }
         }
-        for (id, v) in o.measures.iter() {
-            if schema.measure(id).is_none() {
+        for (pos, (id, v)) in o.measures.iter().enumerate() {
+            if self.measure_ids.cur.get(pos).is_some_and(Option::is_none) {
                 self.emit(
                     Rule::UnknownComponent,
                     Some(id),
@@ -898,7 +950,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             }
         }
         // Attributes.
-        self.check_attributes(&o.attributes, AttachmentLevel::Observation);
+        self.check_attributes(&o.attributes, true, AttachmentLevel::Observation);
         let found = &self.found;
         self.series_missing.retain(|i| !found.contains(i));
         self.dataset_missing.retain(|i| !found.contains(i));
@@ -918,7 +970,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         }
         // Duplicates: the same series and observation key twice in a dataset.
         if self.is_enabled(Rule::Duplicate) {
-            let at = time_id.and_then(|t| o.key.iter().position(|(k, _)| k == t));
+            let at = time_pos;
             let time = at.and_then(|a| o.key.iter().nth(a));
             let rest = o
                 .key
@@ -965,7 +1017,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         let mut n = 0;
         let mut spilled: Vec<(usize, &str)> = Vec::new();
         for &i in &self.obs_dims {
-            if let Some(v) = o.key.get(&schema.dimensions[i].spec.id) {
+            if let Some(v) = self.key_ids.find(&o.key, i) {
                 if n < inline.len() {
                     inline[n] = (i, v);
                     n += 1;
@@ -982,25 +1034,19 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         } else {
             &spilled[..]
         };
-        let (label, period_now, dataset) = (&self.series_label, &self.period, self.dataset);
-        let here = || Location {
-            position: None,
-            dataset: (dataset > 0).then_some(dataset),
-            series: label.clone(),
-            period: period_now.clone(),
-        };
-        let value = schema
-            .measures
-            .first()
-            .and_then(|m| o.measures.get(&m.spec.id));
-        self.ilms.obs(
-            schema,
-            obs_part,
-            period,
-            value,
-            o.attributes.get("UNIT_MULT"),
-            here,
+        let at = (
+            (self.dataset > 0).then_some(self.dataset),
+            self.series_label.as_deref(),
+            self.period.as_deref(),
         );
+        let value = primary;
+        let unit_mult = match self.unit_mult_index {
+            Some(u) => self.attr_ids.find(&o.attributes, u),
+            None => o.attributes.get("UNIT_MULT"),
+        };
+        self.ilms
+            .obs(schema, obs_part, period, value, unit_mult, at);
+
         self.flush_ilms();
         let f = self.inner.obs(o)?;
         Ok(self.flow(f))
