@@ -61,4 +61,3 @@ impl Roles {
             .map(|(_, r)| *r)
     }
 }
-

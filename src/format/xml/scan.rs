@@ -24,7 +24,9 @@ use memchr::{memchr, memchr3, memmem, memrchr};
 /// the input is refused rather than buffered without bound.
 pub(crate) const MAX_TOKEN: usize = 64 * 1024 * 1024;
 
-const CHUNK: usize = 256 * 1024;
+/// Read size: larger than the `BufReader`s callers wrap their input in, so
+/// reads bypass their buffer instead of being copied twice.
+const CHUNK: usize = 1024 * 1024;
 
 /// What went wrong, at which byte offset of the input.
 #[derive(Debug)]
