@@ -8,7 +8,7 @@
 //! (VmHWM) is its own. The file is generated once under `target/bench/`.
 
 mod common;
-use common::{machine, peak_rss_mb};
+use common::{child_figures, machine, peak_rss_mb};
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -146,22 +146,10 @@ fn print_row(step: &str, m: &Measure, size: u64, obs: u64, raw_seconds: f64) {
 }
 
 fn child(step: &str, file: &Path) -> Measure {
-    let out = Command::new(std::env::current_exe().expect("own path"))
-        .args(["--step", step])
-        .arg(file)
-        .output()
-        .expect("run step");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{step} failed: {}{}",
-        text,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut parts = text.split_whitespace();
+    let f = child_figures(step, file);
     Measure {
-        seconds: parts.next().and_then(|s| s.parse().ok()).expect("seconds"),
-        peak_mb: parts.next().and_then(|s| s.parse().ok()).expect("peak"),
+        seconds: f[0],
+        peak_mb: f[1],
     }
 }
 

@@ -11,12 +11,11 @@
 //! temporary folder, removed at the end.
 
 mod common;
-use common::{machine, peak_rss_mb};
+use common::{child_figures, machine, peak_rss_mb};
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use sdmx_gateway::data::{CountSink, StructureUse, pump};
@@ -104,23 +103,11 @@ struct Measure {
 }
 
 fn child(step: &str, dir: &Path) -> Measure {
-    let out = Command::new(std::env::current_exe().expect("own path"))
-        .args(["--step", step])
-        .arg(dir)
-        .output()
-        .expect("run step");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{step} failed: {}{}",
-        text,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut parts = text.split_whitespace();
+    let f = child_figures(step, dir);
     Measure {
-        seconds: parts.next().and_then(|s| s.parse().ok()).expect("seconds"),
-        peak_mb: parts.next().and_then(|s| s.parse().ok()).expect("peak"),
-        obs: parts.next().and_then(|s| s.parse().ok()).expect("obs"),
+        seconds: f[0],
+        peak_mb: f[1],
+        obs: f[2] as u64,
     }
 }
 

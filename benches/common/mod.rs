@@ -1,5 +1,5 @@
-//! What every benchmark program reports beside its timings: peak memory and
-//! the machine it ran on.
+//! What every benchmark program shares: running a step in a child process,
+//! peak memory and the machine it ran on.
 
 /// Peak resident set size of this process so far, in MB (VmHWM).
 pub fn peak_rss_mb() -> f64 {
@@ -29,4 +29,25 @@ pub fn machine() -> String {
         .map(|n| n.get())
         .unwrap_or(0);
     format!("{cpu}, {cores} cores")
+}
+
+/// Runs this program's own `--step STEP ARG` in a child process, so that the
+/// step's peak RSS is its own, and returns the numbers it printed (seconds,
+/// peak MB, then whatever the step adds).
+pub fn child_figures(step: &str, arg: &std::path::Path) -> Vec<f64> {
+    let out = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--step", step])
+        .arg(arg)
+        .output()
+        .expect("run step");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{step} failed: {}{}",
+        text,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.split_whitespace()
+        .map(|s| s.parse().expect("a number"))
+        .collect()
 }
