@@ -1,7 +1,7 @@
 //! SDMX-ML data messages: 2.1 GenericData, 2.1 StructureSpecificData (and the two
-//! 2.1 time-series variants, read only), 3.0 StructureSpecificData. Reading and
-//! writing stream over [`crate::data`] events with quick-xml; no dataset is ever
-//! held whole.
+//! 2.1 time-series variants, read only), 3.0 StructureSpecificData. Reading (with
+//! the tokenizer in `scan`) and writing (with quick-xml) stream over
+//! [`crate::data`] events; no dataset is ever held whole.
 
 mod reader;
 mod roles;
