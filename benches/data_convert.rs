@@ -8,7 +8,7 @@
 //! (VmHWM) is its own. The file is generated once under `target/bench/`.
 
 mod common;
-use common::{child_figures, machine, peak_rss_mb};
+use common::{child_figures, machine, number_arg, peak_rss_mb};
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -35,22 +35,11 @@ fn main() {
         run_step(step, &file);
         return;
     }
-    let obs: u64 = args
-        .iter()
-        .position(|a| a == "--obs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(2_000_000);
+    let obs: u64 = number_arg(&args, "--obs", 2_000_000);
     let peer = !args.iter().any(|a| a == "--no-peer");
     // Each step runs this many times and its fastest run counts (the usual
     // way to see through a shared machine's noise); the same for the peer.
-    let runs: usize = args
-        .iter()
-        .position(|a| a == "--runs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let runs = usize::try_from(number_arg(&args, "--runs", 3).max(1)).unwrap_or(1);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("target/bench");
     std::fs::create_dir_all(&dir).expect("target/bench");

@@ -11,7 +11,7 @@
 //! temporary folder, removed at the end.
 
 mod common;
-use common::{child_figures, machine, peak_rss_mb};
+use common::{child_figures, machine, number_arg, peak_rss_mb};
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -54,12 +54,7 @@ fn main() {
         run_step(&args[i + 1], Path::new(&args[i + 2]));
         return;
     }
-    let rows: u64 = args
-        .iter()
-        .position(|a| a == "--rows")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1_000_000);
+    let rows: u64 = number_arg(&args, "--rows", 1_000_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let big = dir.path().join("big");
     let small = dir.path().join("small");

@@ -4,9 +4,8 @@
 //! `/coverage` report them, `sdmxgw exchange list|run|history` work on the
 //! same store, and configuration mistakes are named.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use sdmx_gateway::store::{FindingsSummary, RunCounts, RunStatus, SqliteStore, now_micros};
@@ -471,21 +470,8 @@ fn the_embedded_default_delivers_the_sample_tables_to_itself() {
     // tables are mapped and delivered to the gateway's own POST /data.
     let dir = temp_dir("exchange-default-serve");
     let log = std::fs::File::create(dir.join("serve.log")).unwrap();
-    let mut child = sdmxgw()
-        .current_dir(&dir)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let g = Gateway {
-        child,
-        base: line.trim().trim_start_matches("listening on ").to_owned(),
-    };
+    let (child, base) = crate::util::spawn_serve_in(&dir, &["--bind", "127.0.0.1:0"], log.into());
+    let g = Gateway { child, base };
     for (name, n) in [
         ("phl-deployments", 54),
         ("tha-work-permits", 36),

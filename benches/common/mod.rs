@@ -51,3 +51,12 @@ pub fn child_figures(step: &str, arg: &std::path::Path) -> Vec<f64> {
         .map(|s| s.parse().expect("a number"))
         .collect()
 }
+
+/// The number after `flag` on the command line, or `default`.
+pub fn number_arg(args: &[String], flag: &str, default: u64) -> u64 {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}

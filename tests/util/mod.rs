@@ -76,11 +76,22 @@ pub fn spawn_serve(
     config: &Path,
     stderr: std::process::Stdio,
 ) -> (std::process::Child, String) {
+    let config = config.to_str().expect("UTF-8 config path");
+    spawn_serve_in(&root(), &["--bind", bind, "--config", config], stderr)
+}
+
+/// Starts `sdmxgw serve ARGS…` in `dir` and waits for its "listening on URL"
+/// line; returns the process and that URL.
+pub fn spawn_serve_in(
+    dir: &Path,
+    args: &[&str],
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = sdmxgw()
-        .current_dir(root())
-        .args(["serve", "--bind", bind, "--config"])
-        .arg(config)
+        .current_dir(dir)
+        .arg("serve")
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(stderr)
         .spawn()
