@@ -17,14 +17,14 @@ const HEAD: u64 = 64 * 1024;
 pub struct Input {
     name: String,
     head: Option<Vec<u8>>,
-    rest: Box<dyn Read>,
+    rest: Box<dyn Read + Send>,
     progress: ProgressBar,
 }
 
 impl Input {
     /// Opens `path` (`-` is standard input).
     pub fn open(path: &str) -> anyhow::Result<Input> {
-        let (name, rest, len): (String, Box<dyn Read>, Option<u64>) = if path == "-" {
+        let (name, rest, len): (String, Box<dyn Read + Send>, Option<u64>) = if path == "-" {
             ("<stdin>".to_owned(), Box::new(io::stdin()), None)
         } else {
             let file = File::open(path).with_context(|| format!("cannot open {path}"))?;
@@ -65,7 +65,7 @@ impl Input {
     }
 
     /// The whole input from its first byte, advancing the progress bar.
-    pub fn into_read(self) -> impl Read {
+    pub fn into_read(self) -> impl Read + Send {
         let head = Cursor::new(self.head.unwrap_or_default());
         head.chain(self.progress.wrap_read(self.rest))
     }

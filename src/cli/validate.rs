@@ -5,6 +5,7 @@ use std::io::{BufReader, Write};
 use anyhow::{Context, bail};
 use clap::Args;
 
+use sdmx_gateway::data::read_ahead;
 use sdmx_gateway::format::{self, DataFormat, ReadOptions};
 use sdmx_gateway::validate::render::{self, ReportFormat};
 use sdmx_gateway::validate::{Options, Schema, Validator, validate};
@@ -101,10 +102,11 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Outcome> {
         structure: Some(&chosen.usage),
     };
     let progress = input.progress();
-    let mut reader = format::open_reader(format, BufReader::new(input.into_read()), read_opts)
+    let reader = format::open_reader(format, BufReader::new(input.into_read()), read_opts)
         .with_context(|| format!("cannot read {name} as {format}"))?;
     let mut validator = Validator::new(&schema, opts);
-    let result = validate(&mut reader, &mut validator);
+    // Parsing runs a batch ahead on a second core while this one validates.
+    let result = read_ahead(reader, |r| validate(r, &mut validator));
     progress.finish_and_clear();
     let report = validator.into_report();
     let stdout = std::io::stdout();

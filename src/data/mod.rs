@@ -7,6 +7,7 @@
 //! the store, the server and push all plug into this stream.
 
 mod event;
+mod read_ahead;
 mod sink;
 mod values;
 
@@ -14,9 +15,10 @@ pub use event::{
     Action, DataEvent, DataSetHeader, GroupKey, Header, Obs, ObsDimension, Position, SeriesKey,
     StructureUse,
 };
+pub use read_ahead::read_ahead;
 pub use sink::{
     CollectSink, Collected, CollectedDataSet, CountSink, DataReader, DataSink, FlatObs, Flow,
-    Summary, pump,
+    Place, Summary, pump,
 };
 pub use values::Values;
 

@@ -16,6 +16,29 @@ pub trait DataReader {
     fn position_into(&self, pos: &mut Position) {
         *pos = self.position();
     }
+
+    /// The line, column and record of [`DataReader::position`], without the
+    /// source name, which does not change (for callers that note where every
+    /// event was, such as [`super::read_ahead`]).
+    fn place(&self) -> Place {
+        let p = self.position();
+        Place {
+            line: p.line,
+            column: p.column,
+            record: p.record,
+        }
+    }
+}
+
+/// Where an event was, within a known source: the numeric part of a [`Position`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Place {
+    /// 1-based line, 0 when unknown.
+    pub line: u64,
+    /// 1-based column, 0 when unknown.
+    pub column: u64,
+    /// 1-based CSV record, 0 when not CSV.
+    pub record: u64,
 }
 
 impl<R: DataReader + ?Sized> DataReader for Box<R> {
@@ -29,6 +52,10 @@ impl<R: DataReader + ?Sized> DataReader for Box<R> {
 
     fn position_into(&self, pos: &mut Position) {
         (**self).position_into(pos)
+    }
+
+    fn place(&self) -> Place {
+        (**self).place()
     }
 }
 

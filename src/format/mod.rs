@@ -221,11 +221,11 @@ pub struct WriteOptions<'a> {
 }
 
 /// Opens a streaming reader for `format` over `input`.
-pub fn open_reader<'a, R: BufRead + 'a>(
+pub fn open_reader<'a, R: BufRead + Send + 'a>(
     format: DataFormat,
     input: R,
     opts: ReadOptions<'a>,
-) -> Result<Box<dyn DataReader + 'a>, DataError> {
+) -> Result<Box<dyn DataReader + Send + 'a>, DataError> {
     match format {
         DataFormat::Generic21
         | DataFormat::StructureSpecific21

@@ -11,7 +11,6 @@
 //! The version check keeps one entry per (series key minus the classification
 //! dimension), under the same limit.
 
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -68,8 +67,8 @@ pub(crate) struct Group {
 struct Total {
     value: f64,
     code: Arc<str>,
-    /// The group (its key in [`Ilms::groups`]).
-    group: u64,
+    /// The group (its index in [`Ilms::accs`]).
+    group: u32,
     series: Option<Arc<str>>,
     period: Option<Arc<str>>,
     dataset: Option<u64>,
@@ -82,7 +81,7 @@ struct Total {
 /// The groups of a finished dataset, handed out one by one in the order their
 /// totals came (see [`Ilms::end_dataset`]).
 pub(crate) struct Closing {
-    groups: HashMap<u64, Acc, Prehashed>,
+    accs: Vec<Acc>,
     totals: std::iter::Enumerate<std::vec::IntoIter<Total>>,
 }
 
@@ -93,7 +92,7 @@ impl Iterator for Closing {
         for (i, total) in self.totals.by_ref() {
             // A total superseded by a later one of its group is skipped (the
             // group is judged with the latest, in that one's place).
-            let Some(acc) = self.groups.get(&total.group) else {
+            let Some(acc) = self.accs.get(total.group as usize) else {
                 continue;
             };
             if acc.total as usize != i + 1 || acc.parts == 0 {
@@ -129,8 +128,35 @@ pub(crate) struct Ilms {
     series_hash: Vec<u64>,
     series_family: Vec<Option<u64>>,
     seed: Mix,
-    /// The open groups by a hash of their key (already a seeded hash).
-    groups: HashMap<u64, Acc, Prehashed>,
+    /// The open groups, in the order they opened.
+    accs: Vec<Acc>,
+    /// Groups by a hash of their key (already a seeded hash): observations
+    /// whose key holds more than the period, or past the bounds of `rows`.
+    groups: HashMap<u64, u32, Prehashed>,
+    /// The usual case, without hashing per observation: a series fixes a
+    /// group's key but the period, so each (series key minus the total
+    /// dimension, classification), its *family*, gets a row of groups indexed
+    /// by period number. Rows by family hash, then each row's groups
+    /// (`NO_GROUP` where none yet).
+    rows: HashMap<u64, u32, Prehashed>,
+    row_groups: Vec<Vec<u32>>,
+    /// Cells in `row_groups` (bounded by [`MAX_ROW_CELLS`]).
+    row_cells: usize,
+    /// Per total dimension: the current series' row, when it has one.
+    series_row: Vec<Option<u32>>,
+    /// Period numbers: periods by text, texts by number.
+    period_ids: HashMap<Box<str>, u32, Mix>,
+    period_texts: Vec<Arc<str>>,
+    /// The period number met at each position of the last series (series
+    /// repeat their periods, so most observations find theirs here).
+    recent_periods: Vec<u32>,
+    /// The current observation's position in its series.
+    obs_in_series: usize,
+    /// Whether `last_label` is the current series' label (set by its first
+    /// total; series labels are constant within a series).
+    label_current: bool,
+    /// The time dimension.
+    time_dim: Option<usize>,
     /// The totals seen, in the order they came.
     totals: Vec<Total>,
     /// The last series label and period a total took (totals share them).
@@ -286,6 +312,14 @@ fn shared(cache: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
 /// How many periods, and codes per dimension, the ILMS checks remember.
 const MAX_SHARED: usize = 10_000;
 
+/// How many periods get a number (for the rows of groups); later ones are
+/// grouped by hash.
+const MAX_PERIODS: usize = 4_096;
+/// How many cells all rows of groups may take together (4 bytes each).
+const MAX_ROW_CELLS: usize = 2_000_000;
+/// A row cell without a group.
+const NO_GROUP: u32 = u32::MAX;
+
 /// A shared copy of `text`, from `set` when there (else added while the set
 /// is small).
 fn intern(set: &mut HashSet<Arc<str>, Mix>, text: &str) -> Arc<str> {
@@ -328,7 +362,18 @@ impl Ilms {
             series_hash: Vec::new(),
             series_family: Vec::new(),
             seed: Mix::default(),
+            accs: Vec::new(),
             groups: HashMap::default(),
+            rows: HashMap::default(),
+            row_groups: Vec::new(),
+            row_cells: 0,
+            series_row: Vec::new(),
+            period_ids: HashMap::default(),
+            period_texts: Vec::new(),
+            recent_periods: Vec::new(),
+            obs_in_series: 0,
+            label_current: false,
+            time_dim: None,
             totals: Vec::new(),
             last_label: None,
             periods: HashSet::default(),
@@ -376,6 +421,11 @@ impl Ilms {
         self.series_class.clear();
         self.series_hash.clear();
         self.series_family.clear();
+        self.series_row.clear();
+        self.time_dim = schema
+            .dimensions
+            .iter()
+            .position(|d| d.kind == crate::model::DimensionKind::Time);
         self.limit_hit = false;
         // The unit comes from each series' MEASURE: a dataset-level UNIT_MULT is
         // checked against it series by series.
@@ -471,6 +521,9 @@ impl Ilms {
         self.series_class.clear();
         self.series_hash.clear();
         self.series_family.clear();
+        self.series_row.clear();
+        self.obs_in_series = 0;
+        self.label_current = false;
         for ti in 0..self.total_dims.len() {
             let (d, kind) = self.total_dims[ti];
             let class = key
@@ -478,14 +531,132 @@ impl Ilms {
                 .find(|(i, _)| *i == d)
                 .map(|&(_, code)| self.class_of(schema, d, kind, code));
             let hash = hash_pairs(d, key.iter().copied(), self.seed);
-            self.series_family.push(
-                class
-                    .as_ref()
-                    .map(|c| family_hash(hash, &c.prefix, self.seed)),
-            );
+            let family = class
+                .as_ref()
+                .map(|c| family_hash(hash, &c.prefix, self.seed));
+            let counted = class.as_ref().is_some_and(|c| c.is_total || c.is_part);
+            let row = family.filter(|_| counted).and_then(|f| self.row_of(f));
+            self.series_row.push(row);
+            self.series_family.push(family);
             self.series_class.push(class);
             self.series_hash.push(hash);
         }
+    }
+
+    /// The row of groups of `family`, new if need be (none once there are as
+    /// many rows as groups may be open: such families are grouped by hash).
+    fn row_of(&mut self, family: u64) -> Option<u32> {
+        if let Some(&row) = self.rows.get(&family) {
+            return Some(row);
+        }
+        let row = u32::try_from(self.row_groups.len()).ok()?;
+        if self.row_groups.len() >= self.opts.max_groups {
+            return None;
+        }
+        self.rows.insert(family, row);
+        self.row_groups.push(Vec::new());
+        Some(row)
+    }
+
+    /// The number of `period`, if it has one. The choice is stable within a
+    /// dataset (numbers are only added), so a group is always found the same way.
+    fn period_id(&mut self, period: &str) -> Option<u32> {
+        let k = self.obs_in_series;
+        if let Some(&id) = self.recent_periods.get(k)
+            && self
+                .period_texts
+                .get(id as usize)
+                .is_some_and(|t| **t == *period)
+        {
+            return Some(id);
+        }
+        let id = match self.period_ids.get(period) {
+            Some(&id) => id,
+            None if self.period_texts.len() < MAX_PERIODS => {
+                let id = u32::try_from(self.period_texts.len()).ok()?;
+                self.period_ids.insert(period.into(), id);
+                self.period_texts.push(period.into());
+                id
+            }
+            None => return None,
+        };
+        let known = self.recent_periods.len();
+        match self.recent_periods.get_mut(k) {
+            Some(slot) => *slot = id,
+            None if k == known && k < MAX_PERIODS => self.recent_periods.push(id),
+            None => {}
+        }
+        Some(id)
+    }
+
+    /// The index in `accs` of the group at `fast` (row, period number) when it
+    /// fits the rows, else of the group whose key hashes to `hash()`; opened
+    /// when new, unless too many are open.
+    fn open_group(
+        &mut self,
+        fast: Option<(u32, u32)>,
+        hash: impl FnOnce() -> u64,
+        dim: usize,
+    ) -> Option<u32> {
+        if let Some((row, period)) = fast
+            && let Some(cells) = self.row_groups.get_mut(row as usize)
+        {
+            let p = period as usize;
+            // Rows only grow, and only while the budget lasts, so a cell refused
+            // once is refused for the rest of the dataset: its group is always
+            // found by hash.
+            let room = p < cells.len() || self.row_cells + (p + 1 - cells.len()) <= MAX_ROW_CELLS;
+            if room {
+                if p >= cells.len() {
+                    self.row_cells += p + 1 - cells.len();
+                    cells.resize(p + 1, NO_GROUP);
+                }
+                if cells[p] != NO_GROUP {
+                    return Some(cells[p]);
+                }
+                let i = self.new_group(dim)?;
+                self.row_groups[row as usize][p] = i;
+                return Some(i);
+            }
+        }
+        let h = hash();
+        if let Some(&i) = self.groups.get(&h) {
+            return Some(i);
+        }
+        let i = self.new_group(dim)?;
+        self.groups.insert(h, i);
+        Some(i)
+    }
+
+    /// A new, empty group, or none (and one `W706`) when too many are open.
+    fn new_group(&mut self, dim: usize) -> Option<u32> {
+        let i = u32::try_from(self.accs.len())
+            .ok()
+            .filter(|_| self.accs.len() < self.opts.max_groups);
+        if i.is_none() {
+            if !self.limit_hit && self.limit_on {
+                self.out.push(IlmsFinding {
+                    rule: Rule::IlmsLimit,
+                    message: format!(
+                        "more than {} groups are open: the total checks stop for this dataset",
+                        self.opts.max_groups
+                    ),
+                    component: None,
+                    value: None,
+                    at: None,
+                });
+            }
+            self.limit_hit = true;
+            return None;
+        }
+        self.accs.push(Acc {
+            dim: dim as u32,
+            total: 0,
+            sum: 0.0,
+            parts: 0,
+            sex_mask: 0,
+        });
+        i
     }
 
     /// An observation: `obs_key` holds the (dimension index, value) pairs of its
@@ -512,7 +683,7 @@ impl Ilms {
         if !x.is_finite() {
             return;
         }
-        if self.negative_on && self.unit == Some("NB") && x < 0.0 {
+        if x < 0.0 && self.negative_on && self.unit == Some("NB") {
             self.out.push(IlmsFinding {
                 rule: Rule::IlmsNegative,
                 message: format!("a count (NB indicator) is negative: {x}"),
@@ -522,6 +693,16 @@ impl Ilms {
             });
         }
         let period = period.unwrap_or("");
+        // The usual key (the period alone) finds its groups by row and
+        // period number instead of by hash.
+        let plain = matches!(obs_key, [(t, p)] if Some(*t) == self.time_dim
+            && (std::ptr::eq(*p, period) || *p == period));
+        let period_id = if plain && self.series_row.iter().any(Option::is_some) {
+            self.period_id(period)
+        } else {
+            None
+        };
+        self.obs_in_series += 1;
         // The observation's half of the group key, shared by the total
         // dimensions its key does not hold.
         let mut common: Option<u64> = None;
@@ -542,44 +723,27 @@ impl Ilms {
             if !class.is_total && !class.is_part {
                 continue;
             }
+            let (is_total, sex_bit) = (class.is_total, class.sex_bit);
+            let code = is_total.then(|| Arc::clone(&class.code));
+            let fast = period_id.and_then(|p| Some((self.series_row.get(ti).copied()??, p)));
+            let seed = self.seed;
             // The group: this dimension's classification, the rest of the key
             // and the period.
-            let own = if obs_key.iter().any(|(i, _)| *i == d) {
-                obs_hash(obs_key, d, period, self.seed)
-            } else {
-                *common.get_or_insert_with(|| obs_hash(obs_key, usize::MAX, period, self.seed))
+            let mut hash = || {
+                let own = if obs_key.iter().any(|(i, _)| *i == d) {
+                    obs_hash(obs_key, d, period, seed)
+                } else {
+                    *common.get_or_insert_with(|| obs_hash(obs_key, usize::MAX, period, seed))
+                };
+                group_hash(family, own, seed)
             };
-            let h = group_hash(family, own, self.seed);
-            let full = self.groups.len() >= self.opts.max_groups;
-            let acc = match self.groups.entry(h) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => {
-                    if full {
-                        if !self.limit_hit && self.limit_on {
-                            self.out.push(IlmsFinding {
-                                rule: Rule::IlmsLimit,
-                                message: format!(
-                                    "more than {} groups are open: the total checks stop for this dataset",
-                                    self.opts.max_groups
-                                ),
-                                component: None,
-                                value: None,
-                                at: None,
-                            });
-                        }
-                        self.limit_hit = true;
-                        continue;
-                    }
-                    e.insert(Acc {
-                        dim: d as u32,
-                        total: 0,
-                        sum: 0.0,
-                        parts: 0,
-                        sex_mask: 0,
-                    })
-                }
+            let Some(g) = self.open_group(fast, &mut hash, d) else {
+                continue;
             };
-            if class.is_total {
+            let Some(acc) = self.accs.get_mut(g as usize) else {
+                continue;
+            };
+            if let Some(code) = code {
                 // Past 4 billion totals (more than memory holds) a group keeps
                 // its earlier total.
                 let Ok(n) = u32::try_from(self.totals.len() + 1) else {
@@ -587,12 +751,29 @@ impl Ilms {
                 };
                 acc.total = n;
                 let (dataset, label, at_period) = at;
+                // With the usual key the label is the series' own: no need
+                // to compare it again for each total.
+                let series = match (&self.last_label, label) {
+                    (Some(l), Some(_)) if plain && self.label_current => Some(Arc::clone(l)),
+                    (_, Some(l)) => {
+                        self.label_current = plain;
+                        Some(shared(&mut self.last_label, l))
+                    }
+                    (_, None) => None,
+                };
+                let numbered = period_id
+                    .and_then(|p| self.period_texts.get(p as usize))
+                    .filter(|t| at_period.is_some_and(|a| std::ptr::eq(a, period) || &***t == a));
+                let at_period = match numbered {
+                    Some(t) => Some(Arc::clone(t)),
+                    None => at_period.map(|p| intern(&mut self.periods, p)),
+                };
                 self.totals.push(Total {
                     value: x,
-                    code: Arc::clone(&class.code),
-                    group: h,
-                    series: label.map(|l| shared(&mut self.last_label, l)),
-                    period: at_period.map(|p| intern(&mut self.periods, p)),
+                    code,
+                    group: g,
+                    series,
+                    period: at_period,
                     dataset,
                     line: 0,
                     column: 0,
@@ -603,7 +784,7 @@ impl Ilms {
             } else {
                 acc.sum += x;
                 acc.parts += 1;
-                acc.sex_mask |= class.sex_bit;
+                acc.sex_mask |= sex_bit;
             }
             // SEX_O is optional: T, M and F make the breakdown complete, unless O
             // may still come; judge at the end of the dataset to include it.
@@ -641,8 +822,13 @@ impl Ilms {
         self.pending.clear();
         self.last_label = None;
 
+        self.groups.clear();
+        self.rows.clear();
+        self.row_groups.clear();
+        self.row_cells = 0;
+        self.series_row.clear();
         Closing {
-            groups: std::mem::take(&mut self.groups),
+            accs: std::mem::take(&mut self.accs),
             totals: std::mem::take(&mut self.totals).into_iter().enumerate(),
         }
     }

@@ -99,11 +99,11 @@ impl Default for CsvOptions<'_> {
 }
 
 /// Opens a reader (the separator is detected from the header row).
-pub fn open_reader<'a, R: BufRead + 'a>(
+pub fn open_reader<'a, R: BufRead + Send + 'a>(
     format: DataFormat,
     input: R,
     opts: ReadOptions<'a>,
-) -> Result<Box<dyn DataReader + 'a>, DataError> {
+) -> Result<Box<dyn DataReader + Send + 'a>, DataError> {
     Ok(Box::new(CsvReader::new(format, input, opts)?))
 }
 

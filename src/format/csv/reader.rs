@@ -2,8 +2,8 @@ use std::io::BufRead;
 
 use super::parse_structure;
 use crate::data::{
-    Action, DataError, DataEvent, DataReader, DataSetHeader, Header, Obs, ObsDimension, Position,
-    SeriesKey, StructureUse, Values,
+    Action, DataError, DataEvent, DataReader, DataSetHeader, Header, Obs, ObsDimension, Place,
+    Position, SeriesKey, StructureUse, Values,
 };
 use crate::format::{DataFormat, ReadOptions};
 use crate::model::{AttachmentLevel, DataStructure, DimensionKind};
@@ -587,5 +587,13 @@ impl<R: BufRead> DataReader for CsvReader<'_, R> {
         pos.line = self.line;
         pos.column = 0;
         pos.record = self.row;
+    }
+
+    fn place(&self) -> Place {
+        Place {
+            line: self.line,
+            column: 0,
+            record: self.row,
+        }
     }
 }

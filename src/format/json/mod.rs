@@ -65,11 +65,11 @@ use crate::data::{Action, DataError, DataReader, DataSink};
 pub const MAX_JSON_BYTES: u64 = 128 * 1024 * 1024;
 
 /// Opens a reader (the DSD is optional: SDMX-JSON describes itself).
-pub fn open_reader<'a, R: BufRead + 'a>(
+pub fn open_reader<'a, R: BufRead + Send + 'a>(
     format: DataFormat,
     input: R,
     opts: ReadOptions<'a>,
-) -> Result<Box<dyn DataReader + 'a>, DataError> {
+) -> Result<Box<dyn DataReader + Send + 'a>, DataError> {
     Ok(Box::new(JsonStreamReader::new(
         format,
         input,

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::data::{
     Action, DataError, DataEvent, DataReader, DataSetHeader, GroupKey, Header, Obs, ObsDimension,
-    Position, SeriesKey, StructureUse, Values,
+    Place, Position, SeriesKey, StructureUse, Values,
 };
 use crate::format::{DataFormat, ReadOptions};
 use crate::model::{ArtefactClass, ArtefactRef, DataStructure};
@@ -696,6 +696,10 @@ impl DataReader for JsonReader<'_> {
 
     fn position(&self) -> Position {
         Position::source(self.source.clone())
+    }
+
+    fn place(&self) -> Place {
+        Place::default()
     }
 }
 

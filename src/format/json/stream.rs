@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::reader::{JsonReader, Structure, parse_structure};
-use crate::data::{DataError, DataEvent, DataReader, Position};
+use crate::data::{DataError, DataEvent, DataReader, Place, Position};
 use crate::format::{DataFormat, ReadOptions};
 
 /// Wraps the input, tracking line and column of every byte read (by the lexer
@@ -556,6 +556,14 @@ impl<R: BufRead> DataReader for JsonStreamReader<'_, R> {
     fn position(&self) -> Position {
         Position {
             source: self.source.clone(),
+            line: self.input.line,
+            column: self.input.column + 1,
+            record: 0,
+        }
+    }
+
+    fn place(&self) -> Place {
+        Place {
             line: self.input.line,
             column: self.input.column + 1,
             record: 0,

@@ -18,11 +18,11 @@ pub use reader::XmlDataReader;
 pub use writer::XmlDataWriter;
 
 /// Opens a streaming reader for an SDMX-ML `format` over `input`.
-pub fn open_reader<'a, R: BufRead + 'a>(
+pub fn open_reader<'a, R: BufRead + Send + 'a>(
     format: DataFormat,
     input: R,
     opts: ReadOptions<'a>,
-) -> Result<Box<dyn DataReader + 'a>, DataError> {
+) -> Result<Box<dyn DataReader + Send + 'a>, DataError> {
     Ok(Box::new(XmlDataReader::new(format, input, opts)?))
 }
 

@@ -15,7 +15,7 @@ use super::scan::{MAX_TOKEN, ScanError, Scanner, Tag, Token};
 use super::roles::Roles;
 use crate::data::{
     Action, DataError, DataEvent, DataReader, DataSetHeader, GroupKey, Header, Obs, ObsDimension,
-    Position, SeriesKey, StructureUse, Values,
+    Place, Position, SeriesKey, StructureUse, Values,
 };
 use crate::format::{DataFormat, ReadOptions};
 use crate::model::ArtefactClass;
@@ -507,6 +507,15 @@ impl<R: BufRead> DataReader for XmlDataReader<'_, R> {
         }
         (pos.line, pos.column) = self.scan.token_position();
         pos.record = 0;
+    }
+
+    fn place(&self) -> Place {
+        let (line, column) = self.scan.token_position();
+        Place {
+            line,
+            column,
+            record: 0,
+        }
     }
 }
 

@@ -1,0 +1,463 @@
+//! Reading on a second core: a [`DataReader`] runs on its own thread, a batch of
+//! events ahead of whoever consumes them.
+//!
+//! Validating, converting or storing a message costs more per observation than
+//! parsing it, so on a machine with two cores the parse can be almost free: the
+//! reader fills batches of owned events on one thread while the consumer works
+//! through the previous batch on the calling thread. Batches are recycled, so a
+//! steady stream still allocates nothing per observation, and only a few
+//! batches exist at a time, so memory stays bounded whatever the message size.
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use super::{
+    DataError, DataEvent, DataReader, DataSetHeader, GroupKey, Header, Obs, Place, Position,
+    SeriesKey, Values,
+};
+
+/// Events per batch: large enough that the hand-over between threads is rare,
+/// small enough that a consumer that stops early waits for little extra reading.
+const BATCH: usize = 1024;
+/// Batches in circulation (one being filled, the others queued or being consumed).
+const IN_FLIGHT: usize = 4;
+
+/// Runs `reader` on a second thread and calls `f` on this one with a reader that
+/// yields the same events, with the same positions, in the same order.
+///
+/// Falls back to calling `f` with `reader` itself when the machine has one core,
+/// where a second thread could only add hand-over costs. When `f` returns
+/// before the end of the message (a sink said [`super::Flow::Stop`]), the
+/// reading thread finishes the batch it is filling and stops.
+pub fn read_ahead<R, T>(mut reader: R, f: impl FnOnce(&mut dyn DataReader) -> T) -> T
+where
+    R: DataReader + Send,
+{
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores < 2 {
+        return f(&mut reader);
+    }
+    let (full_tx, full_rx) = sync_channel::<Batch>(IN_FLIGHT);
+    let (empty_tx, empty_rx) = sync_channel::<Batch>(IN_FLIGHT);
+    for _ in 0..IN_FLIGHT {
+        // Cannot fail: the channel has room for every batch and its receiver is alive.
+        let _ = empty_tx.send(Batch::default());
+    }
+    std::thread::scope(|scope| {
+        scope.spawn(move || produce(&mut reader, &empty_rx, &full_tx));
+        let mut ahead = ReadAhead {
+            full: full_rx,
+            empty: empty_tx,
+            current: None,
+            next: 0,
+            at: 0,
+            finished: false,
+            obs: Obs::default(),
+        };
+        // Dropping `ahead` (after `f`) closes both channels, which ends the
+        // reading thread before the scope joins it.
+        f(&mut ahead)
+    })
+}
+
+/// The reading thread: fills recycled batches until the message ends, reading
+/// fails or the consumer goes away.
+fn produce<R: DataReader>(reader: &mut R, empty: &Receiver<Batch>, full: &SyncSender<Batch>) {
+    while let Ok(mut batch) = empty.recv() {
+        batch.fill(reader);
+        let last = batch.end.is_some();
+        if full.send(batch).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// A run of events copied out of the reader, each with the place the reader
+/// gave right after it.
+///
+/// Observations, the bulk of a message, are packed one after another into
+/// one byte buffer: handing them to another core then moves a few contiguous
+/// cache lines, which the hardware prefetches, instead of the dozen scattered
+/// string buffers an `Obs` owns. Series keys live in a pool whose slots are
+/// refilled in place; the rare rest is cloned.
+#[derive(Default)]
+struct Batch {
+    events: Vec<Kind>,
+    packed: Vec<u8>,
+    series: Vec<SeriesKey>,
+    series_used: usize,
+    /// Headers, datasets, groups: rare, so simply cloned.
+    other: Vec<Other>,
+    /// One per event, plus one for the end (where an error was found).
+    places: Vec<Place>,
+    /// The reader's source name (the same for every event).
+    source: String,
+    /// Set on the last batch: how the message ended.
+    end: Option<Result<(), DataError>>,
+}
+
+/// Where an event is kept in its batch.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Packed at this offset of `packed`.
+    Obs(usize),
+    Series(usize),
+    Other(usize),
+    EndDataSet,
+}
+
+/// An owned rare event.
+enum Other {
+    Header(Box<Header>),
+    DataSet(Box<DataSetHeader>),
+    Group(Box<GroupKey>),
+}
+
+impl Batch {
+    /// Reads up to [`BATCH`] events.
+    fn fill<R: DataReader + ?Sized>(&mut self, reader: &mut R) {
+        self.events.clear();
+        self.places.clear();
+        self.other.clear();
+        self.packed.clear();
+        self.series_used = 0;
+        while self.events.len() < BATCH {
+            match reader.next_event() {
+                Ok(Some(event)) => self.put(event),
+                Ok(None) => self.end = Some(Ok(())),
+                Err(e) => self.end = Some(Err(e)),
+            }
+            self.places.push(reader.place());
+            if self.end.is_some() {
+                break;
+            }
+        }
+        let mut pos = Position::default();
+        reader.position_into(&mut pos);
+        self.source = pos.source;
+    }
+
+    /// Copies `event` into the batch.
+    fn put(&mut self, event: DataEvent<'_>) {
+        let kind = match event {
+            DataEvent::Obs(o) => {
+                let at = self.packed.len();
+                for values in [&o.key, &o.measures, &o.attributes] {
+                    pack(&mut self.packed, values);
+                }
+                Kind::Obs(at)
+            }
+            DataEvent::Series(s) => {
+                let i = self.series_used;
+                self.series_used += 1;
+                match self.series.get_mut(i) {
+                    Some(to) => {
+                        to.key.copy_from(&s.key);
+                        to.attributes.copy_from(&s.attributes);
+                    }
+                    None => self.series.push(s.clone()),
+                }
+                Kind::Series(i)
+            }
+            DataEvent::Header(h) => self.other(Other::Header(Box::new(h.clone()))),
+            DataEvent::DataSet(d) => self.other(Other::DataSet(Box::new(d.clone()))),
+            DataEvent::Group(g) => self.other(Other::Group(Box::new(g.clone()))),
+            DataEvent::EndDataSet => Kind::EndDataSet,
+        };
+        self.events.push(kind);
+    }
+
+    fn other(&mut self, event: Other) -> Kind {
+        self.other.push(event);
+        Kind::Other(self.other.len() - 1)
+    }
+}
+
+/// Appends `values` to `buf`: the count, then each id and value, each as its
+/// length and bytes.
+fn pack(buf: &mut Vec<u8>, values: &Values) {
+    buf.extend_from_slice(&values.len().to_ne_bytes());
+    for (id, value) in values.iter() {
+        for text in [id, value] {
+            buf.extend_from_slice(&text.len().to_ne_bytes());
+            buf.extend_from_slice(text.as_bytes());
+        }
+    }
+}
+
+/// Reads what [`pack`] wrote at `*at` into `into`, moving `*at` past it.
+fn unpack(buf: &[u8], at: &mut usize, into: &mut Values) -> Option<()> {
+    into.clear();
+    for _ in 0..take_len(buf, at)? {
+        let id = take_str(buf, at)?;
+        let value = take_str(buf, at)?;
+        into.push(id, value);
+    }
+    Some(())
+}
+
+fn take_len(buf: &[u8], at: &mut usize) -> Option<usize> {
+    const N: usize = std::mem::size_of::<usize>();
+    let bytes = buf.get(*at..*at + N)?;
+    *at += N;
+    Some(usize::from_ne_bytes(bytes.try_into().ok()?))
+}
+
+fn take_str<'b>(buf: &'b [u8], at: &mut usize) -> Option<&'b str> {
+    let len = take_len(buf, at)?;
+    let bytes = buf.get(*at..*at + len)?;
+    *at += len;
+    std::str::from_utf8(bytes).ok()
+}
+
+/// The consumer's side: a [`DataReader`] over the batches the reading thread sends.
+struct ReadAhead {
+    full: Receiver<Batch>,
+    empty: SyncSender<Batch>,
+    current: Option<Batch>,
+    /// The next event of `current` to hand out.
+    next: usize,
+    /// The index in `current.positions` of the position to report.
+    at: usize,
+    /// The message has ended (or failed): every later call says so.
+    finished: bool,
+    /// The current observation, unpacked on this core.
+    obs: Obs,
+}
+
+fn series_at(pool: &[SeriesKey], k: usize) -> Result<&SeriesKey, DataError> {
+    pool.get(k).ok_or_else(lost)
+}
+
+/// An event the batch should hold but does not: only a bug gets here.
+fn lost() -> DataError {
+    DataError::Structure("an event was lost between threads (a bug: please report it)".into())
+}
+
+impl DataReader for ReadAhead {
+    fn next_event(&mut self) -> Result<Option<DataEvent<'_>>, DataError> {
+        if self.finished {
+            return Ok(None);
+        }
+        // Move to the next batch while this one is spent and the message goes on.
+        while self
+            .current
+            .as_ref()
+            .is_none_or(|b| self.next >= b.events.len() && b.end.is_none())
+        {
+            if let Some(spent) = self.current.take() {
+                // The reading thread may already be gone (it ended); then the
+                // batch is simply dropped.
+                let _ = self.empty.send(spent);
+            }
+            let batch = self.full.recv().map_err(|_| {
+                DataError::Structure(
+                    "the reading thread stopped before the end of the message".into(),
+                )
+            })?;
+            self.current = Some(batch);
+            self.next = 0;
+        }
+        let Some(batch) = self.current.as_mut() else {
+            return Ok(None);
+        };
+        if let Some(&kind) = batch.events.get(self.next) {
+            self.at = self.next;
+            self.next += 1;
+            let event = match kind {
+                Kind::Obs(mut at) => {
+                    let o = &mut self.obs;
+                    let unpacked = unpack(&batch.packed, &mut at, &mut o.key)
+                        .and_then(|()| unpack(&batch.packed, &mut at, &mut o.measures))
+                        .and_then(|()| unpack(&batch.packed, &mut at, &mut o.attributes));
+                    if unpacked.is_none() {
+                        return Err(DataError::Structure(
+                            "an observation was garbled between threads (a bug: please report it)"
+                                .into(),
+                        ));
+                    }
+                    DataEvent::Obs(&self.obs)
+                }
+                Kind::Series(k) => DataEvent::Series(series_at(&batch.series, k)?),
+                Kind::Other(k) => match batch.other.get(k) {
+                    Some(Other::Header(h)) => DataEvent::Header(h),
+                    Some(Other::DataSet(d)) => DataEvent::DataSet(d),
+                    Some(Other::Group(g)) => DataEvent::Group(g),
+                    None => return Err(lost()),
+                },
+                Kind::EndDataSet => DataEvent::EndDataSet,
+            };
+            return Ok(Some(event));
+        }
+        // The last batch: its last place is where the message ended.
+        self.at = batch.events.len();
+        self.finished = true;
+        batch.end.take().unwrap_or(Ok(())).map(|()| None)
+    }
+
+    fn position(&self) -> Position {
+        let mut pos = Position::default();
+        self.position_into(&mut pos);
+        pos
+    }
+
+    fn position_into(&self, pos: &mut Position) {
+        let place = self.place();
+        if let Some(batch) = &self.current
+            && pos.source != batch.source
+        {
+            pos.source.clone_from(&batch.source);
+        }
+        pos.line = place.line;
+        pos.column = place.column;
+        pos.record = place.record;
+    }
+
+    fn place(&self) -> Place {
+        self.current
+            .as_ref()
+            .and_then(|b| b.places.get(self.at))
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::data::Values;
+
+    /// A reader of `len` scripted events (a series every seventh), failing at
+    /// `fail_at`, whose position is the number of events read so far.
+    struct Script {
+        len: usize,
+        next: usize,
+        fail_at: Option<usize>,
+        obs: Obs,
+        series: SeriesKey,
+        header: Header,
+        read: Arc<AtomicUsize>,
+    }
+
+    fn script(len: usize, fail_at: Option<usize>) -> Script {
+        Script {
+            len,
+            next: 0,
+            fail_at,
+            obs: Obs::default(),
+            series: SeriesKey::default(),
+            header: Header {
+                id: "H".into(),
+                ..Header::default()
+            },
+            read: Arc::default(),
+        }
+    }
+
+    fn values(pairs: &[(&str, &str)]) -> Values {
+        let mut v = Values::new();
+        for (i, x) in pairs {
+            v.push(i, x);
+        }
+        v
+    }
+
+    impl DataReader for Script {
+        fn next_event(&mut self) -> Result<Option<DataEvent<'_>>, DataError> {
+            let n = self.next;
+            if Some(n) == self.fail_at {
+                return Err(DataError::Invalid {
+                    position: self.position(),
+                    message: format!("broken at {n}"),
+                });
+            }
+            if n >= self.len {
+                return Ok(None);
+            }
+            self.next += 1;
+            self.read.fetch_add(1, Ordering::Relaxed);
+            let text = n.to_string();
+            Ok(Some(match n {
+                0 => DataEvent::Header(&self.header),
+                _ if n + 1 == self.len => DataEvent::EndDataSet,
+                _ if n % 7 == 1 => {
+                    self.series.key = values(&[("REF_AREA", &text)]);
+                    DataEvent::Series(&self.series)
+                }
+                _ => {
+                    self.obs.key.clear();
+                    self.obs.key.push("TIME_PERIOD", &text);
+                    self.obs.measures.clear();
+                    // Observations of different shapes, so that reused slots
+                    // must shrink and grow.
+                    if n % 3 == 0 {
+                        self.obs.measures.push("OBS_VALUE", &text);
+                    }
+                    DataEvent::Obs(&self.obs)
+                }
+            }))
+        }
+
+        fn position(&self) -> Position {
+            Position {
+                source: "script".into(),
+                line: self.next as u64,
+                column: 1,
+                record: 0,
+            }
+        }
+    }
+
+    /// Every event (as text) with the position after it, then how it ended
+    /// and the position there.
+    fn drain(r: &mut dyn DataReader) -> (Vec<(String, Position)>, Result<(), String>, Position) {
+        let mut seen = Vec::new();
+        loop {
+            match r.next_event() {
+                Ok(Some(e)) => {
+                    let text = format!("{e:?}");
+                    seen.push((text, r.position()));
+                }
+                Ok(None) => return (seen, Ok(()), r.position()),
+                Err(e) => return (seen, Err(e.to_string()), r.position()),
+            }
+        }
+    }
+
+    #[test]
+    fn hands_over_the_same_events_and_positions_across_batches() {
+        for (len, fail_at) in [
+            (3 * BATCH + 5, None),
+            (2 * BATCH, Some(BATCH + 17)),
+            (1, None),
+        ] {
+            let direct = drain(&mut script(len, fail_at));
+            let ahead = read_ahead(script(len, fail_at), |r| {
+                let got = drain(r);
+                // Asking again after the end keeps saying it ended.
+                assert!(matches!(r.next_event(), Ok(None)));
+                got
+            });
+            assert_eq!(ahead, direct, "len {len}, failing at {fail_at:?}");
+            assert_eq!(ahead.1.is_err(), fail_at.is_some());
+        }
+    }
+
+    #[test]
+    fn a_consumer_that_stops_early_ends_the_reading_thread() {
+        let reader = script(usize::MAX, None);
+        let read = Arc::clone(&reader.read);
+        let first = read_ahead(reader, |r| {
+            let mut n = 0;
+            while n < 10 && r.next_event().is_ok() {
+                n += 1;
+            }
+            n
+        });
+        assert_eq!(first, 10);
+        // The thread stopped after at most the batches in circulation.
+        assert!(read.load(Ordering::Relaxed) <= (IN_FLIGHT + 1) * BATCH);
+    }
+}
