@@ -959,6 +959,27 @@ fn e502_time_frequency() {
     }
 }
 
+/// A period that passed in one series is judged again when a later series at
+/// the same position has another FREQ (the validator remembers verdicts per
+/// position and FREQ).
+#[test]
+fn e502_a_period_that_passed_under_one_freq_is_judged_under_the_next() {
+    let r = run(Msg::new()
+        .series(&[("FREQ", "M"), ("SEX", "SEX_M")])
+        .obs("2020-07", "1")
+        .series(&[("FREQ", "A"), ("SEX", "SEX_F")])
+        .obs("2020-07", "1")
+        .end());
+    assert_eq!(only(&r), (Rule::TimeFrequency, 6));
+    // And the same FREQ again keeps passing.
+    clean(&run(Msg::new()
+        .series(&[("FREQ", "M"), ("SEX", "SEX_M")])
+        .obs("2020-07", "1")
+        .series(&[("FREQ", "M"), ("SEX", "SEX_F")])
+        .obs("2020-07", "1")
+        .end()));
+}
+
 #[test]
 fn e601_duplicates_per_dataset() {
     let r = run(Msg::new()

@@ -22,6 +22,16 @@ pub(crate) struct IdCache {
 impl IdCache {
     /// Resolves every id of `values` with `lookup` (remembered), into `cur`.
     pub fn resolve(&mut self, values: &Values, lookup: impl Fn(&str) -> Option<usize>) {
+        // The same ids as last time (the usual case): `cur` already holds
+        // their indices, as each position's first slot holds its last id.
+        if values.len() == self.cur.len()
+            && values
+                .iter()
+                .zip(&self.slots)
+                .all(|((id, _), slot)| matches!(&slot[0], Some((a, _)) if a == id))
+        {
+            return;
+        }
         self.cur.clear();
         for (pos, (id, _)) in values.iter().enumerate() {
             if pos == self.slots.len() {

@@ -75,7 +75,17 @@ pub struct Validator<'s, S = CountSink> {
     attr_ids: IdCache,
     /// Index of the UNIT_MULT attribute (the ILMS checks read it).
     unit_mult_index: Option<usize>,
+    /// The current observation's position in its series.
+    obs_in_series: usize,
+    /// Periods that passed every time check under FREQ `time_ok_freq`, by
+    /// their observation's position in the series: series repeat their
+    /// periods, so most observations find theirs here and skip the parse.
+    time_ok: Vec<String>,
+    time_ok_freq: Option<String>,
 }
+
+/// How many positions [`Validator::time_ok`] remembers.
+const TIME_OK_POSITIONS: usize = 4_096;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Last {
@@ -141,6 +151,9 @@ impl<'s, S: DataSink> Validator<'s, S> {
             measure_ids: IdCache::default(),
             attr_ids: IdCache::default(),
             unit_mult_index: schema.attribute_index("UNIT_MULT"),
+            obs_in_series: 0,
+            time_ok: Vec::new(),
+            time_ok_freq: None,
         }
     }
 
@@ -353,7 +366,30 @@ impl<'s, S: DataSink> Validator<'s, S> {
     }
 
     fn check_time(&mut self, id: &str, value: &str) -> bool {
-        set_period(&mut self.period, Some(value));
+        if self.period.as_deref() != Some(value) {
+            set_period(&mut self.period, Some(value));
+        }
+        // The verdict depends only on the period and FREQ.
+        let k = self.obs_in_series;
+        if self.time_ok_freq == self.freq && self.time_ok.get(k).is_some_and(|t| t == value) {
+            return true;
+        }
+        let ok = self.check_time_uncached(id, value);
+        if ok && k < TIME_OK_POSITIONS {
+            if self.time_ok_freq != self.freq {
+                self.time_ok.clear();
+                self.time_ok_freq.clone_from(&self.freq);
+            }
+            if k >= self.time_ok.len() {
+                self.time_ok.resize(k + 1, String::new());
+            }
+            self.time_ok[k].clear();
+            self.time_ok[k].push_str(value);
+        }
+        ok
+    }
+
+    fn check_time_uncached(&mut self, id: &str, value: &str) -> bool {
         let p = match TimePeriod::parse(value) {
             Ok(p) => p,
             Err(e) => {
@@ -729,6 +765,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         }
         self.dataset_open = true;
         self.dataset += 1;
+        self.obs_in_series = 0;
         self.series_label = None;
         self.period = None;
         self.action = d.action;
@@ -793,6 +830,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         self.close_series();
         self.last_event = Last::Series;
         self.period = None;
+        self.obs_in_series = 0;
         // The label and the key in DSD order, whatever order the reader used.
         let schema = self.schema;
         let mut label = String::new();
@@ -1046,6 +1084,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         };
         self.ilms
             .obs(schema, obs_part, period, value, unit_mult, at);
+        self.obs_in_series += 1;
 
         self.flush_ilms();
         let f = self.inner.obs(o)?;
