@@ -5,7 +5,7 @@ use std::io::BufReader;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
-use sdmx_gateway::data::{CountSink, DataError, DataSink, ObsDimension, Summary, pump};
+use sdmx_gateway::data::{CountSink, DataError, DataSink, ObsDimension, Summary, pump, read_ahead};
 use sdmx_gateway::format::csv::{CsvOptions, CsvWriter, KeyColumns, Labels};
 use sdmx_gateway::format::{self, DataFormat, ReadOptions, WriteOptions};
 use sdmx_gateway::validate::{Options, Schema, Validator, render, validate};
@@ -150,7 +150,7 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<Outcome> {
         structure: dsd.as_ref().map(|d| &d.usage),
     };
     let progress = input.progress();
-    let mut reader = format::open_reader(format, BufReader::new(input.into_read()), read_opts)
+    let reader = format::open_reader(format, BufReader::new(input.into_read()), read_opts)
         .with_context(|| format!("cannot read {name} as {format}"))?;
 
     let schema = match (&registry, &dsd) {
@@ -166,57 +166,60 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<Outcome> {
         _ => None,
     };
     let mut findings = None;
-    let summary = match args.to {
-        None => match &schema {
-            Some(schema) => {
-                let mut v = Validator::new(schema, Options::default());
-                let summary = validate(&mut reader, &mut v)?;
-                findings = Some(v.into_report());
+    // Parsing runs a batch ahead on a second core while this one checks and writes.
+    let summary = read_ahead(reader, |reader| -> anyhow::Result<_> {
+        Ok(match args.to {
+            None => match &schema {
+                Some(schema) => {
+                    let mut v = Validator::new(schema, Options::default());
+                    let summary = validate(reader, &mut v)?;
+                    findings = Some(v.into_report());
+                    summary
+                }
+                None => pump(reader, &mut CountSink)?,
+            },
+            Some(to) => {
+                if !to.can_write() {
+                    bail!("{to} can be read but not written: choose another --to");
+                }
+                let obs_dim = args
+                    .dimension_at_observation
+                    .as_deref()
+                    .map(ObsDimension::parse);
+                let write_opts = WriteOptions {
+                    dsd: dsd.as_ref().map(|d| d.dsd),
+                    structure: dsd.as_ref().map(|d| &d.usage),
+                    dimension_at_observation: obs_dim.as_ref(),
+                };
+                let mut out = AtomicOutput::create(&args.output)?;
+                let summary = {
+                    let mut writer: Box<dyn DataSink<Error = DataError> + '_> =
+                        if matches!(to, DataFormat::Csv10 | DataFormat::Csv20) {
+                            let csv_opts =
+                                args.csv_options(registry.as_ref().map(|r| r.structures()))?;
+                            Box::new(CsvWriter::new(to, out.writer(), write_opts, csv_opts)?)
+                        } else {
+                            format::open_writer(to, out.writer(), write_opts)
+                                .with_context(|| format!("cannot write {to}"))?
+                        };
+                    match &schema {
+                        Some(schema) => {
+                            let mut v = Validator::wrap(schema, Options::default(), writer);
+                            let summary = validate(reader, &mut v)?;
+                            findings = Some(v.into_report());
+                            summary
+                        }
+                        None => pump(reader, &mut writer)?,
+                    }
+                };
+                // An invalid message is not written: the temporary file is dropped.
+                if findings.as_ref().is_none_or(|r| r.errors() == 0) {
+                    out.commit()?;
+                }
                 summary
             }
-            None => pump(&mut reader, &mut CountSink)?,
-        },
-        Some(to) => {
-            if !to.can_write() {
-                bail!("{to} can be read but not written: choose another --to");
-            }
-            let obs_dim = args
-                .dimension_at_observation
-                .as_deref()
-                .map(ObsDimension::parse);
-            let write_opts = WriteOptions {
-                dsd: dsd.as_ref().map(|d| d.dsd),
-                structure: dsd.as_ref().map(|d| &d.usage),
-                dimension_at_observation: obs_dim.as_ref(),
-            };
-            let mut out = AtomicOutput::create(&args.output)?;
-            let summary = {
-                let mut writer: Box<dyn DataSink<Error = DataError> + '_> =
-                    if matches!(to, DataFormat::Csv10 | DataFormat::Csv20) {
-                        let csv_opts =
-                            args.csv_options(registry.as_ref().map(|r| r.structures()))?;
-                        Box::new(CsvWriter::new(to, out.writer(), write_opts, csv_opts)?)
-                    } else {
-                        format::open_writer(to, out.writer(), write_opts)
-                            .with_context(|| format!("cannot write {to}"))?
-                    };
-                match &schema {
-                    Some(schema) => {
-                        let mut v = Validator::wrap(schema, Options::default(), writer);
-                        let summary = validate(&mut reader, &mut v)?;
-                        findings = Some(v.into_report());
-                        summary
-                    }
-                    None => pump(&mut reader, &mut writer)?,
-                }
-            };
-            // An invalid message is not written: the temporary file is dropped.
-            if findings.as_ref().is_none_or(|r| r.errors() == 0) {
-                out.commit()?;
-            }
-            summary
-        }
-    };
+        })
+    })?;
     progress.finish_and_clear();
     if let Some(found) = &findings
         && (found.errors() > 0 || found.warnings() > 0)

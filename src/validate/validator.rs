@@ -38,8 +38,12 @@ pub struct Validator<'s, S = CountSink> {
     action: Action,
     obs_dim: Option<String>,
     all_dims: bool,
-    series_key: Vec<(String, String)>,
+    /// The current series key, in DSD order (its buffers reused from series
+    /// to series).
+    series_key: Values,
     series_label: Option<String>,
+    /// The last series label's buffer, for the next series to reuse.
+    label_spare: String,
     /// The duplicate check's number for the current series key.
     dup_series: Option<u32>,
     /// Dimensions an observation's key may hold (those the series key lacks).
@@ -66,6 +70,10 @@ pub struct Validator<'s, S = CountSink> {
     levels: Vec<AttachmentLevel>,
     /// The mandatory observation-level attributes of the current dataset.
     obs_mandatory: Vec<usize>,
+    /// The same at series level, and the dimensions a series key must hold
+    /// (both fixed for a dataset).
+    series_mandatory: Vec<usize>,
+    series_expected: Vec<usize>,
     /// Index of the dimension at observation level, when it is one dimension.
     obs_dim_index: Option<usize>,
     /// The schema indices of the components of an observation's key, measures
@@ -110,7 +118,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
             .iter()
             .filter(|r| opts.enabled(**r))
             .fold(0u64, |m, r| m | 1 << (*r as usize));
-        Validator {
+        let mut v = Validator {
             schema,
             opts,
             inner,
@@ -121,8 +129,9 @@ impl<'s, S: DataSink> Validator<'s, S> {
             // Time at observation level until a dataset says otherwise.
             obs_dim: schema.time_dimension().map(str::to_owned),
             all_dims: false,
-            series_key: Vec::new(),
+            series_key: Values::new(),
             series_label: None,
+            label_spare: String::new(),
             dup_series: None,
             obs_dims: Vec::new(),
             series_pos: None,
@@ -146,6 +155,8 @@ impl<'s, S: DataSink> Validator<'s, S> {
             header_structure: None,
             levels: Vec::new(),
             obs_mandatory: Vec::new(),
+            series_mandatory: Vec::new(),
+            series_expected: Vec::new(),
             obs_dim_index: None,
             key_ids: IdCache::default(),
             measure_ids: IdCache::default(),
@@ -154,7 +165,11 @@ impl<'s, S: DataSink> Validator<'s, S> {
             obs_in_series: 0,
             time_ok: Vec::new(),
             time_ok_freq: None,
-        }
+        };
+        // What series need until a dataset says otherwise.
+        v.series_expected = v.series_dims();
+        v.series_mandatory = v.mandatory_at(AttachmentLevel::Series);
+        v
     }
 
     /// The report so far.
@@ -235,7 +250,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
         let n = self.report.counts.entry(rule).or_insert(0);
         *n += 1;
         if *n as usize <= self.opts.keep_per_rule {
-            let mut key = self.series_key.clone();
+            let mut key = self.series_key.to_vec();
             if let (Some(t), Some(p)) = (self.schema.time_dimension(), &location.period) {
                 key.push((t.to_owned(), p.clone()));
             }
@@ -367,7 +382,7 @@ impl<'s, S: DataSink> Validator<'s, S> {
 
     fn check_time(&mut self, id: &str, value: &str) -> bool {
         if self.period.as_deref() != Some(value) {
-            set_period(&mut self.period, Some(value));
+            set_text(&mut self.period, Some(value));
         }
         // The verdict depends only on the period and FREQ.
         let k = self.obs_in_series;
@@ -579,7 +594,9 @@ impl<'s, S: DataSink> Validator<'s, S> {
                 );
             }
         }
-        self.series_label = None;
+        if let Some(label) = self.series_label.take() {
+            self.label_spare = label;
+        }
         self.series_key.clear();
     }
 
@@ -711,8 +728,8 @@ impl<'s, S: DataSink> Validator<'s, S> {
     }
 }
 
-/// Sets the current period, reusing the string's allocation.
-fn set_period(slot: &mut Option<String>, value: Option<&str>) {
+/// Sets an optional text (the period, FREQ), reusing the string's allocation.
+fn set_text(slot: &mut Option<String>, value: Option<&str>) {
     match (slot.as_mut(), value) {
         (Some(s), Some(v)) => {
             s.clear();
@@ -785,7 +802,9 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             .map(|i| self.schema.attachment_level(i, obs_dim))
             .collect();
         self.obs_mandatory = self.mandatory_at(AttachmentLevel::Observation);
+        self.series_mandatory = self.mandatory_at(AttachmentLevel::Series);
         self.obs_dim_index = obs_dim.and_then(|d| self.schema.dimension_index(d));
+        self.series_expected = self.series_dims();
         // A dataset that repeats the header's structure was judged with the header.
         if let Some(s) = &d.structure
             && self.header_structure.as_ref() != Some(s)
@@ -833,20 +852,22 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         self.obs_in_series = 0;
         // The label and the key in DSD order, whatever order the reader used.
         let schema = self.schema;
-        let mut label = String::new();
+        let mut label = std::mem::take(&mut self.label_spare);
+        label.clear();
         for d in &schema.dimensions {
             if let Some(v) = s.key.get(&d.spec.id) {
                 if !label.is_empty() {
                     label.push('.');
                 }
                 label.push_str(v);
-                self.series_key.push((d.spec.id.clone(), v.to_owned()));
+                self.series_key.push(&d.spec.id, v);
             }
         }
         self.series_label = Some(label);
-        self.freq = s.key.get("FREQ").map(str::to_owned);
-        let expected = self.series_dims();
+        set_text(&mut self.freq, s.key.get("FREQ"));
+        let expected = std::mem::take(&mut self.series_expected);
         let ok = self.check_key(&s.key, false, &expected);
+        self.series_expected = expected;
         if ok {
             let pairs: Vec<(&str, &str)> = s.key.iter().collect();
             self.check_combination(&pairs);
@@ -855,7 +876,9 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
         self.check_attributes(&s.attributes, false, AttachmentLevel::Series);
         let found = &self.found;
         self.dataset_missing.retain(|i| !found.contains(i));
-        self.series_missing = self.mandatory_at(AttachmentLevel::Series);
+        self.series_missing.clear();
+        self.series_missing
+            .extend_from_slice(&self.series_mandatory);
         let found = &self.found;
         self.series_missing.retain(|i| !found.contains(i));
         let indexed: Vec<(usize, &str)> = s
@@ -863,9 +886,9 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
             .iter()
             .filter_map(|(id, v)| Some((schema.dimension_index(id)?, v)))
             .collect();
-        let label = self.series_label.clone().unwrap_or_default();
+        let label = self.series_label.as_deref().unwrap_or_default();
         self.ilms
-            .series(schema, &indexed, s.attributes.get("UNIT_MULT"), &label);
+            .series(schema, &indexed, s.attributes.get("UNIT_MULT"), label);
         // The series' part of every observation's key, in DSD order.
         let in_series: Vec<(usize, &str)> = schema
             .dimensions
@@ -906,10 +929,10 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 .map_or((None, None), |(p, ((_, v), _))| (Some(p), Some(v))),
             None => (None, None),
         };
-        set_period(&mut self.period, period);
+        set_text(&mut self.period, period);
         if self.all_dims {
             self.series_key.clear();
-            self.freq = o.key.get("FREQ").map(str::to_owned);
+            set_text(&mut self.freq, o.key.get("FREQ"));
             let mut label = String::new();
             for d in &schema.dimensions {
                 if d.kind == DimensionKind::Time {
@@ -920,7 +943,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                         label.push('.');
                     }
                     label.push_str(v);
-                    self.series_key.push((d.spec.id.clone(), v.to_owned()));
+                    self.series_key.push(&d.spec.id, v);
                 }
             }
             self.series_label = Some(label);
@@ -1023,11 +1046,7 @@ impl<S: DataSink> DataSink for Validator<'_, S> {
                 let series = match self.dup_series {
                     Some(n) => n,
                     None => {
-                        let key = self
-                            .series_key
-                            .iter()
-                            .map(|(k, v)| (k.as_str(), v.as_str()));
-                        let n = self.seen.series(key);
+                        let n = self.seen.series(self.series_key.iter());
                         self.dup_series = Some(n);
                         n
                     }
