@@ -608,6 +608,10 @@ impl Ilms {
             let room = p < cells.len() || self.row_cells + (p + 1 - cells.len()) <= MAX_ROW_CELLS;
             if room {
                 if p >= cells.len() {
+                    if cells.capacity() == 0 {
+                        // Rows of one dataset usually span the same periods.
+                        cells.reserve_exact(self.period_texts.len().clamp(p + 1, 32.max(p + 1)));
+                    }
                     self.row_cells += p + 1 - cells.len();
                     cells.resize(p + 1, NO_GROUP);
                 }

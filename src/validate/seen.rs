@@ -51,7 +51,14 @@ impl Seen {
         // More than 4 billion series cannot fit in memory anyway.
         let n = u32::try_from(self.series.len()).unwrap_or(u32::MAX);
         self.series.insert(self.buf.as_slice().into(), n);
-        self.periods.push(Periods::Few(Vec::new()));
+        // Series are usually as long as the one before: start with its length
+        // rather than growing the list observation by observation.
+        let typical = match self.periods.last() {
+            Some(Periods::Few(list)) => list.len(),
+            _ => 0,
+        };
+        self.periods
+            .push(Periods::Few(Vec::with_capacity(typical.min(FEW + 1))));
         n
     }
 
