@@ -62,8 +62,9 @@ where
 /// The reading thread: fills recycled batches until the message ends, reading
 /// fails or the consumer goes away.
 fn produce<R: DataReader>(reader: &mut R, empty: &Receiver<Batch>, full: &SyncSender<Batch>) {
+    let mut ids = LastIds::default();
     while let Ok(mut batch) = empty.recv() {
-        batch.fill(reader);
+        batch.fill(reader, &mut ids);
         let last = batch.end.is_some();
         if full.send(batch).is_err() || last {
             return;
@@ -119,7 +120,7 @@ enum Other {
 
 impl Batch {
     /// Reads up to [`BATCH`] events.
-    fn fill<R: DataReader + ?Sized>(&mut self, reader: &mut R) {
+    fn fill<R: DataReader + ?Sized>(&mut self, reader: &mut R, ids: &mut LastIds) {
         self.events.clear();
         self.places.clear();
         self.other.clear();
@@ -128,7 +129,7 @@ impl Batch {
         self.series_used = 0;
         while self.events.len() < BATCH {
             match reader.next_event() {
-                Ok(Some(event)) => self.put(event),
+                Ok(Some(event)) => self.put(event, ids),
                 Ok(None) => self.end = Some(Ok(())),
                 Err(e) => self.end = Some(Err(e)),
             }
@@ -143,18 +144,21 @@ impl Batch {
     }
 
     /// Copies `event` into the batch.
-    fn put(&mut self, event: DataEvent<'_>) {
+    fn put(&mut self, event: DataEvent<'_>, ids: &mut LastIds) {
         let kind = match event {
             DataEvent::Obs(o) => {
                 let at = (self.texts.len(), self.lengths.len());
                 let packed = [&o.key, &o.measures, &o.attributes]
                     .into_iter()
-                    .all(|v| pack(&mut self.texts, &mut self.lengths, v));
+                    .zip(&mut ids.0)
+                    .all(|(v, last)| pack(&mut self.texts, &mut self.lengths, v, last));
                 if packed {
                     Kind::Obs(at.0, at.1)
                 } else {
                     self.texts.truncate(at.0);
                     self.lengths.truncate(at.1);
+                    // The consumer's observation is not refilled from this one.
+                    *ids = LastIds::default();
                     self.other(Other::Obs(Box::new(o.clone())))
                 }
             }
@@ -184,15 +188,48 @@ impl Batch {
     }
 }
 
+/// The ids of the last packed observation's key, measures and attributes:
+/// an observation with the same ids (the usual case) is packed without them,
+/// and the consumer keeps the ids it already holds.
+#[derive(Default)]
+struct LastIds([Vec<String>; 3]);
+
+/// Marks a list packed without its ids (they are the last observation's).
+const SAME_IDS: u32 = u32::MAX;
+
 /// Appends `values`: their texts to `texts`, their count and the length of
-/// each text to `lengths`; false when a count or length exceeds `u32`.
-fn pack(texts: &mut String, lengths: &mut Vec<u32>, values: &Values) -> bool {
+/// each text to `lengths` (the ids left out, and the count preceded by
+/// [`SAME_IDS`], when they are those of `last`, which is then updated);
+/// false when a count or length exceeds `u32`.
+fn pack(
+    texts: &mut String,
+    lengths: &mut Vec<u32>,
+    values: &Values,
+    last: &mut Vec<String>,
+) -> bool {
     let Ok(n) = u32::try_from(values.len()) else {
         return false;
     };
+    if n == SAME_IDS {
+        return false;
+    }
+    let same = n > 0
+        && values.len() == last.len()
+        && values.iter().zip(last.iter()).all(|((id, _), l)| id == l);
+    if same {
+        lengths.push(SAME_IDS);
+    } else {
+        last.clear();
+        last.extend(values.iter().map(|(id, _)| id.to_owned()));
+    }
     lengths.push(n);
     for (id, value) in values.iter() {
-        for text in [id, value] {
+        let texts_of = if same {
+            [None, Some(value)]
+        } else {
+            [Some(id), Some(value)]
+        };
+        for text in texts_of.into_iter().flatten() {
             let Ok(len) = u32::try_from(text.len()) else {
                 return false;
             };
@@ -204,11 +241,26 @@ fn pack(texts: &mut String, lengths: &mut Vec<u32>, values: &Values) -> bool {
 }
 
 /// Reads what [`pack`] wrote at `at` (offsets in `texts` and `lengths`) into
-/// `into`, moving `at` past it.
+/// `into`, moving `at` past it. A list packed without its ids keeps the ids
+/// `into` holds (those of the last observation).
 fn unpack(texts: &str, lengths: &[u32], at: &mut (usize, usize), into: &mut Values) -> Option<()> {
-    into.clear();
-    let n = *lengths.get(at.1)?;
+    let mut n = *lengths.get(at.1)?;
     at.1 += 1;
+    if n == SAME_IDS {
+        n = *lengths.get(at.1)?;
+        at.1 += 1;
+        if into.len() != n as usize {
+            return None;
+        }
+        for i in 0..n as usize {
+            let value = take(texts, lengths, at)?;
+            if !into.set_value(i, value) {
+                return None;
+            }
+        }
+        return Some(());
+    }
+    into.clear();
     for _ in 0..n {
         let id = take(texts, lengths, at)?;
         let value = take(texts, lengths, at)?;
@@ -413,6 +465,15 @@ mod tests {
                     // must shrink and grow.
                     if n % 3 == 0 {
                         self.obs.measures.push("OBS_VALUE", &text);
+                    }
+                    // Runs of the same ids, broken now and then.
+                    self.obs.attributes.clear();
+                    if n % 10 < 6 {
+                        self.obs.attributes.push("OBS_STATUS", &text);
+                        self.obs.attributes.push("DECIMALS", "1");
+                    } else if n % 10 < 8 {
+                        self.obs.attributes.push("DECIMALS", &text);
+                        self.obs.attributes.push("OBS_STATUS", "A");
                     }
                     DataEvent::Obs(&self.obs)
                 }

@@ -30,6 +30,19 @@ impl Values {
         self.len += 1;
     }
 
+    /// Replaces the value of the `i`th pair, keeping its id; false when there
+    /// is no such pair. (For a caller that knows the ids repeat.)
+    pub fn set_value(&mut self, i: usize, value: &str) -> bool {
+        match self.items[..self.len].get_mut(i) {
+            Some((_, v)) => {
+                v.clear();
+                v.push_str(value);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Sets `id` to `value`, replacing an existing pair with the same id.
     pub fn set(&mut self, id: &str, value: &str) {
         match self.items[..self.len].iter_mut().find(|(i, _)| i == id) {
