@@ -39,7 +39,7 @@ fn main() {
     let peer = !args.iter().any(|a| a == "--no-peer");
     // Each step runs this many times and its fastest run counts (the usual
     // way to see through a shared machine's noise); the same for the peer.
-    let runs = usize::try_from(number_arg(&args, "--runs", 3).max(1)).unwrap_or(1);
+    let runs = usize::try_from(number_arg(&args, "--runs", 5).max(1)).unwrap_or(1);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("target/bench");
     std::fs::create_dir_all(&dir).expect("target/bench");
