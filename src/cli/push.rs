@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use sdmx_gateway::data::read_ahead;
 use sdmx_gateway::format::{self, DataFormat, ReadOptions};
 use sdmx_gateway::push::{DeliverOptions, Outbox, Targets, summarize_receipt};
 use sdmx_gateway::store::{OutboxRecord, OutboxState};
@@ -113,10 +114,11 @@ fn check(args: &PushArgs, structures: &[PathBuf]) -> anyhow::Result<Option<Strin
         dsd: Some(chosen.dsd),
         structure: Some(&chosen.usage),
     };
-    let mut reader = format::open_reader(format, BufReader::new(file), opts)
+    let reader = format::open_reader(format, BufReader::new(file), opts)
         .with_context(|| format!("cannot read {name} as {format}"))?;
     let mut validator = Validator::new(&schema, Options::default());
-    validate(&mut reader, &mut validator)
+    // Parsing runs a batch ahead on a second core while this one validates.
+    read_ahead(reader, |r| validate(r, &mut validator))
         .with_context(|| format!("{name}: refused, nothing was queued: it cannot be read"))?;
     let report = validator.into_report();
     if report.is_valid() {
