@@ -398,7 +398,6 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::data::Values;
 
     /// A reader of `len` scripted events (a series every seventh), failing at
     /// `fail_at`, whose position is the number of events read so far.
@@ -427,14 +426,6 @@ mod tests {
         }
     }
 
-    fn values(pairs: &[(&str, &str)]) -> Values {
-        let mut v = Values::new();
-        for (i, x) in pairs {
-            v.push(i, x);
-        }
-        v
-    }
-
     impl DataReader for Script {
         fn next_event(&mut self) -> Result<Option<DataEvent<'_>>, DataError> {
             let n = self.next;
@@ -454,7 +445,7 @@ mod tests {
                 0 => DataEvent::Header(&self.header),
                 _ if n + 1 == self.len => DataEvent::EndDataSet,
                 _ if n % 7 == 1 => {
-                    self.series.key = values(&[("REF_AREA", &text)]);
+                    self.series.key = [("REF_AREA", text.as_str())].into_iter().collect();
                     DataEvent::Series(&self.series)
                 }
                 _ => {

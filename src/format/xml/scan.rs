@@ -675,9 +675,26 @@ mod tests {
         Ok(merged)
     }
 
-    /// quick-xml's tokens for the same input (references kept raw, as ours).
-    fn theirs(xml: &[u8]) -> Vec<T> {
-        try_theirs(xml).expect("well-formed fixture")
+    /// What a test reports when it cannot go on.
+    type Outcome = Result<(), String>;
+
+    fn text_of<E: std::fmt::Debug>(e: E) -> String {
+        format!("{e:?}")
+    }
+
+    /// Advances through the tokens of `s` without text, calling `each` on
+    /// every one until the end.
+    fn each_tag<R: Read>(
+        s: &mut Scanner<R>,
+        mut each: impl FnMut(&Scanner<R>),
+    ) -> Result<(), ScanError> {
+        loop {
+            s.advance(false)?;
+            if matches!(s.token(), Ok(Token::Eof)) {
+                return Ok(());
+            }
+            each(s);
+        }
     }
 
     /// quick-xml's tokens, or its first error.
@@ -729,23 +746,24 @@ mod tests {
 </m:Root>\n";
 
     #[test]
-    fn agrees_with_quick_xml_whatever_the_buffer_boundaries() {
-        let want = theirs(DOC.trim_start_matches('\u{feff}').as_bytes());
+    fn agrees_with_quick_xml_whatever_the_buffer_boundaries() -> Outcome {
+        let want = try_theirs(DOC.trim_start_matches('\u{feff}').as_bytes())?;
         assert!(want.len() > 20);
         for chunk in [1, 2, 3, 7, 64, 4096] {
-            let got = ours(DOC.as_bytes(), chunk).expect("well-formed");
+            let got = ours(DOC.as_bytes(), chunk).map_err(text_of)?;
             assert_eq!(got, want, "chunk {chunk}");
         }
+        Ok(())
     }
 
     #[test]
-    fn agrees_with_quick_xml_on_every_xml_data_fixture() {
+    fn agrees_with_quick_xml_on_every_xml_data_fixture() -> Outcome {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data");
         let mut files = Vec::new();
         let mut todo = vec![dir];
         while let Some(d) = todo.pop() {
-            for e in std::fs::read_dir(&d).expect("fixtures") {
-                let p = e.expect("entry").path();
+            for e in std::fs::read_dir(&d).map_err(text_of)? {
+                let p = e.map_err(text_of)?.path();
                 if p.is_dir() {
                     todo.push(p);
                 } else if p.extension().is_some_and(|x| x == "xml") {
@@ -755,32 +773,28 @@ mod tests {
         }
         assert!(files.len() >= 5, "{files:?}");
         for f in files {
-            let bytes = std::fs::read(&f).expect("fixture");
+            let bytes = std::fs::read(&f).map_err(text_of)?;
             if roxmltree::Document::parse(std::str::from_utf8(&bytes).unwrap_or("<")).is_err() {
                 continue; // broken on purpose
             }
             let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
             assert_eq!(
-                ours(bytes, 997).expect("well-formed"),
-                theirs(bytes),
+                ours(bytes, 997).map_err(text_of)?,
+                try_theirs(bytes)?,
                 "{}",
                 f.display()
             );
         }
+        Ok(())
     }
 
     #[test]
-    fn skips_text_unless_asked() {
+    fn skips_text_unless_asked() -> Outcome {
         let mut s = Scanner::new(&b"<a>\n  <b/> x </a>"[..]);
         let mut kinds = Vec::new();
-        loop {
-            s.advance(false).expect("well-formed");
-            if matches!(s.token(), Ok(Token::Eof)) {
-                break;
-            }
-            kinds.push(s.kind);
-        }
+        each_tag(&mut s, |s| kinds.push(s.kind)).map_err(text_of)?;
         assert_eq!(kinds, [Kind::Start, Kind::Empty, Kind::End]);
+        Ok(())
     }
 
     fn error(xml: &[u8]) -> ScanError {
@@ -856,23 +870,18 @@ mod tests {
     }
 
     #[test]
-    fn knows_the_line_and_column_of_each_token() {
+    fn knows_the_line_and_column_of_each_token() -> Outcome {
         let mut s = Scanner::new(&b"<a>\n  <b\n c=\"1\"/>\r\n<d/></a>"[..]);
         let mut at = Vec::new();
-        loop {
-            s.advance(false).expect("well-formed");
-            if matches!(s.token(), Ok(Token::Eof)) {
-                break;
-            }
-            at.push(s.token_position());
-        }
+        each_tag(&mut s, |s| at.push(s.token_position())).map_err(text_of)?;
         assert_eq!(at, [(1, 1), (2, 3), (4, 1), (4, 5)]);
         let mut s = Scanner::new(&b"<a>\n  <b\n c=1/>"[..]);
-        s.advance(false).expect("a");
+        s.advance(false).map_err(text_of)?;
         let Err(ScanError::Syntax { offset, .. }) = s.advance(false) else {
             panic!("error expected")
         };
         assert_eq!(s.position_of(offset), (3, 4));
+        Ok(())
     }
 
     /// Random damage to a document never panics the scanner, and where
